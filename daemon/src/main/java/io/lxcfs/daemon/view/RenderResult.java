@@ -1,0 +1,23 @@
+package io.lxcfs.daemon.view;
+
+/**
+ * One rendered file. {@code source} says whose numbers the reader got; {@code fallbackReason} is set
+ * when a container's view could not be rendered and the host file was served instead.
+ */
+public record RenderResult(byte[] content, Source source, String fallbackReason) {
+
+    public enum Source {
+        /** The container's own view. */
+        CONTAINER,
+        /** The caller is not in a container (root cgroup): the host file, as intended. */
+        HOST,
+        /** The global passthrough switch is on. */
+        PASSTHROUGH,
+        /** Something failed for this read; the host file was served. */
+        FALLBACK
+    }
+
+    public boolean isFallback() {
+        return source == Source.FALLBACK;
+    }
+}

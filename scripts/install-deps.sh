@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the daemon and its tests use, only when one is missing.
+set -euo pipefail
+need=()
+command -v fusermount >/dev/null 2>&1 || need+=(fuse)
+[ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || [ -e /lib/x86_64-linux-gnu/libfuse.so.2 ] \
+  || ldconfig -p 2>/dev/null | grep -q 'libfuse.so.2' || need+=(libfuse2)
+if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
+  command -v runc >/dev/null 2>&1 || need+=(runc)
+  command -v lxcfs >/dev/null 2>&1 || need+=(lxcfs)
+  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh || need+=(busybox-static)
+  command -v free >/dev/null 2>&1 || need+=(procps)
+  command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+  command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing packages: ${need[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
