@@ -39,6 +39,7 @@ public class ViewDaemon {
     private final MeterRegistry registry;
     private ProcView view;
     private ProcViewFs fs;
+    private ViewMetrics metrics;
     private ScheduledExecutorService sampler;
     private volatile boolean mounted;
 
@@ -57,6 +58,7 @@ public class ViewDaemon {
                 new CgroupResolver(files, config.procRoot(), layout), tracker);
         view.setPassthrough(config.passthrough());
 
+        metrics = new ViewMetrics(registry);
         Gauge.builder("lxcfs.containers.tracked", tracker, ContainerTracker::size)
                 .description("Containers whose view state (load average, counters) the daemon keeps")
                 .register(registry);
@@ -85,7 +87,7 @@ public class ViewDaemon {
     private void mount() throws IOException {
         Path mountPath = Path.of(config.mountPath());
         MountPoint.prepare(mountPath);
-        fs = new ProcViewFs(view, new ViewMetrics(registry));
+        fs = new ProcViewFs(view, metrics);
         String options = "ro,direct_io,allow_other,default_permissions,fsname=lxcfs-k8s,subtype=lxcfs-k8s"
                 + (config.fuseOptions().isBlank() ? "" : "," + config.fuseOptions());
         fs.mount(mountPath, false, false, new String[] {"-o", options});

@@ -91,21 +91,29 @@ public final class TaskReader {
         return rest[idx];
     }
 
-    /** Start time (ticks since boot) of the oldest process directly in the cgroup, or -1 if it has none. */
-    public long oldestStartTicks(CgroupDir dir) throws IOException {
+    /** The oldest process directly in the cgroup: {@code {pid, start ticks since boot}}, or null if it has none. */
+    public long[] oldestProcess(CgroupDir dir) throws IOException {
         String procs = fs.read(dir.file("cgroup.procs"));
         long oldest = Long.MAX_VALUE;
+        long oldestPid = -1;
         for (String line : procs.split("\n")) {
             if (line.isBlank()) {
                 continue;
             }
-            String stat = fs.readOrNull(procRoot + "/" + line.trim() + "/stat");
-            if (stat == null) {
-                continue;
+            long pid = Long.parseLong(line.trim());
+            long start = startTicks(pid);
+            if (start >= 0 && start < oldest) {
+                oldest = start;
+                oldestPid = pid;
             }
-            oldest = Math.min(oldest, Long.parseLong(statField(stat, 22)));
         }
-        return oldest == Long.MAX_VALUE ? -1 : oldest;
+        return oldestPid < 0 ? null : new long[] {oldestPid, oldest};
+    }
+
+    /** Field 22 of {@code /proc/<pid>/stat}: start time in ticks since boot; -1 when the process is gone. */
+    public long startTicks(long pid) {
+        String stat = fs.readOrNull(procRoot + "/" + pid + "/stat");
+        return stat == null ? -1 : Long.parseLong(statField(stat, 22));
     }
 
     /** The pid as the process's own (innermost) pid namespace numbers it: last field of {@code NSpid:}. */

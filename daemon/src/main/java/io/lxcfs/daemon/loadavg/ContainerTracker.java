@@ -21,6 +21,7 @@ public final class ContainerTracker {
         private final CgroupDir taskDir;
         private final LoadAverage load = new LoadAverage();
         private Object lastStat;
+        private long[] oldestProcess;
 
         Tracked(CgroupDir taskDir) {
             this.taskDir = taskDir;
@@ -41,6 +42,15 @@ public final class ContainerTracker {
 
         public synchronized void lastStat(Object value) {
             lastStat = value;
+        }
+
+        /** The container's oldest process as last found: {@code {pid, start ticks}}, or null. */
+        public synchronized long[] oldestProcess() {
+            return oldestProcess;
+        }
+
+        public synchronized void oldestProcess(long[] pidAndStart) {
+            oldestProcess = pidAndStart;
         }
     }
 

@@ -150,7 +150,7 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                double uptime = containerUptime(taskDir);
+                double uptime = containerUptime(taskDir, t);
                 CpuTimes times = cpuTimes(cg, t, uptime);
                 return UptimeRenderer.render((long) Math.floor(uptime * 100), times.totalIdle());
             }
@@ -192,7 +192,7 @@ public final class ProcView {
 
     private CpuTimes cpuTimes(ContainerCgroups cg, ContainerTracker.Tracked t) throws IOException {
         CgroupDir taskDir = cg.taskDir();
-        double uptime = taskDir == null || taskDir.isRoot() ? hostUptime() : containerUptime(taskDir);
+        double uptime = taskDir == null || taskDir.isRoot() ? hostUptime() : containerUptime(taskDir, t);
         return cpuTimes(cg, t, uptime);
     }
 
@@ -214,14 +214,24 @@ public final class ProcView {
         }
     }
 
-    /** Seconds on the boot-time clock since the container's oldest process started. */
-    private double containerUptime(CgroupDir taskDir) throws IOException {
+    /**
+     * Seconds on the boot-time clock since the container's oldest process started. The oldest process is
+     * remembered per container: while it lives (same pid, same start time) nothing can be older, so one
+     * stat read replaces a scan of every process.
+     */
+    private double containerUptime(CgroupDir taskDir, ContainerTracker.Tracked t) throws IOException {
         double now = hostUptime();
-        long start = tasks.oldestStartTicks(taskDir);
-        if (start < 0) {
+        long[] oldest = t == null ? null : t.oldestProcess();
+        if (oldest == null || tasks.startTicks(oldest[0]) != oldest[1]) {
+            oldest = tasks.oldestProcess(taskDir);
+            if (t != null) {
+                t.oldestProcess(oldest);
+            }
+        }
+        if (oldest == null) {
             return 0;
         }
-        return Math.max(0, now - (double) start / CpuReader.USER_HZ);
+        return Math.max(0, now - (double) oldest[1] / CpuReader.USER_HZ);
     }
 
     private double hostUptime() throws IOException {
