@@ -72,17 +72,18 @@ public final class CpuReader {
         if (content == null) {
             return Double.NaN;
         }
+        // "$MAX $PERIOD": "max 100000" is no quota; anything but two fields is a parse error (host file),
+        // not "no quota", which would silently show every CPU.
         String[] parts = content.trim().split("\\s+");
-        if (parts.length != 2 || parts[0].equals("max")) {
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("malformed cpu.max: " + content.trim());
+        }
+        long period = Long.parseLong(parts[1]);
+        if (parts[0].equals("max")) {
             return Double.NaN;
         }
-        try {
-            long quota = Long.parseLong(parts[0]);
-            long period = Long.parseLong(parts[1]);
-            return quota > 0 && period > 0 ? (double) quota / period : Double.NaN;
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
+        long quota = Long.parseLong(parts[0]);
+        return quota > 0 && period > 0 ? (double) quota / period : Double.NaN;
     }
 
     private double quotaV1(CgroupDir d) {
@@ -91,13 +92,10 @@ public final class CpuReader {
         if (q == null || p == null) {
             return Double.NaN;
         }
-        try {
-            long quota = Long.parseLong(q.trim());
-            long period = Long.parseLong(p.trim());
-            return quota > 0 && period > 0 ? (double) quota / period : Double.NaN;
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
+        // -1 is no quota; garbage throws NumberFormatException (a parse error: the host file is served).
+        long quota = Long.parseLong(q.trim());
+        long period = Long.parseLong(p.trim());
+        return quota > 0 && period > 0 ? (double) quota / period : Double.NaN;
     }
 
     /**

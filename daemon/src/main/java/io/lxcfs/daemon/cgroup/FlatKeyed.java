@@ -30,7 +30,7 @@ public final class FlatKeyed {
         return map;
     }
 
-    /** Non-negative decimal in {@code s[from,to)}, trimmed; null if not a number. */
+    /** Non-negative decimal in {@code s[from,to)}, trimmed; null if not a number or beyond a long. */
     static Long parseLongOrNull(String s, int from, int to) {
         while (from < to && s.charAt(from) == ' ') {
             from++;
@@ -45,6 +45,10 @@ public final class FlatKeyed {
         for (int i = from; i < to; i++) {
             char ch = s.charAt(i);
             if (ch < '0' || ch > '9') {
+                return null;
+            }
+            // A 19-digit value above Long.MAX_VALUE would wrap to a negative number: refuse it instead.
+            if (v > (Long.MAX_VALUE - (ch - '0')) / 10) {
                 return null;
             }
             v = v * 10 + (ch - '0');

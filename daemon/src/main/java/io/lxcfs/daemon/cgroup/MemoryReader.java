@@ -21,7 +21,7 @@ public final class MemoryReader {
         long usage = requireNumber(dir, "memory.current");
         Map<String, Long> s = FlatKeyed.parse(fs.read(dir.file("memory.stat")));
         Long swapLimit = minOverAncestors(dir, "memory.swap.max");
-        Long swapCurrent = FlatKeyed.parseSingle(fs.readOrNull(dir.file("memory.swap.current")));
+        long swapCurrent = optionalNumber(dir, "memory.swap.current");
         long slabReclaimable = get(s, "slab_reclaimable");
         long slabUnreclaimable = get(s, "slab_unreclaimable");
         long slab = s.containsKey("slab") ? s.get("slab") : slabReclaimable + slabUnreclaimable;
@@ -33,7 +33,7 @@ public final class MemoryReader {
                 get(s, "file_dirty"), get(s, "file_writeback"), get(s, "anon_thp"),
                 slab, slabReclaimable, slabUnreclaimable,
                 get(s, "kernel_stack"), get(s, "pagetables"),
-                swapLimit, swapCurrent == null ? 0 : swapCurrent);
+                swapLimit, swapCurrent);
     }
 
     private MemoryStats readV1(CgroupDir dir) throws IOException {
@@ -46,8 +46,8 @@ public final class MemoryReader {
         if (memswLimit != null) {
             swapLimit = limit == null ? memswLimit : Math.max(0, memswLimit - limit);
         }
-        Long memswUsage = FlatKeyed.parseSingle(fs.readOrNull(dir.file("memory.memsw.usage_in_bytes")));
-        long swapUsage = memswUsage == null ? 0 : Math.max(0, memswUsage - usage);
+        long memswUsage = optionalNumber(dir, "memory.memsw.usage_in_bytes");
+        long swapUsage = Math.max(0, memswUsage - usage);
         return new MemoryStats(limit, usage,
                 get(s, "total_cache"), get(s, "total_rss"),
                 get(s, "total_active_anon"), get(s, "total_inactive_anon"),
@@ -60,6 +60,19 @@ public final class MemoryReader {
 
     private long requireNumber(CgroupDir dir, String name) throws IOException {
         Long v = FlatKeyed.parseSingle(fs.read(dir.file(name)));
+        if (v == null) {
+            throw new IOException("malformed " + dir.file(name));
+        }
+        return v;
+    }
+
+    /** A counter that is absent when swap accounting is off (then 0); garbage is a parse error. */
+    private long optionalNumber(CgroupDir dir, String name) throws IOException {
+        String content = fs.readOrNull(dir.file(name));
+        if (content == null) {
+            return 0;
+        }
+        Long v = FlatKeyed.parseSingle(content);
         if (v == null) {
             throw new IOException("malformed " + dir.file(name));
         }

@@ -1,6 +1,5 @@
 package io.lxcfs.daemon.view;
 
-import io.lxcfs.daemon.cgroup.CpuReader;
 import io.lxcfs.daemon.cgroup.CpuUsage;
 import io.lxcfs.daemon.cgroup.CpuView;
 
@@ -13,10 +12,12 @@ import java.util.Arrays;
  */
 public record CpuTimes(long[] user, long[] system, long[] idle) {
 
-    public static CpuTimes compute(CpuView view, CpuUsage usage, double uptimeSeconds) {
+    /** @param uptimeTicks the container's uptime in USER_HZ ticks */
+    public static CpuTimes compute(CpuView view, CpuUsage usage, long uptimeTicks) {
         int n = view.count();
-        double capacityPerCpu = view.capacity() / n;
-        long possible = (long) Math.floor(Math.max(0, uptimeSeconds) * CpuReader.USER_HZ * capacityPerCpu);
+        // The small epsilon keeps an exact product (e.g. 87655 ticks x 1.0) from flooring one tick low
+        // when the quota ratio is not representable in binary.
+        long possible = (long) Math.floor(Math.max(0, uptimeTicks) * view.capacity() / n + 1e-6);
         long[] idle = new long[n];
         for (int i = 0; i < n; i++) {
             idle[i] = Math.max(0, possible - usage.user()[i] - usage.system()[i]);

@@ -150,9 +150,10 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                double uptime = containerUptime(taskDir, t);
+                long uptime = containerUptimeTicks(taskDir, t);
                 CpuTimes times = cpuTimes(cg, t, uptime);
-                return UptimeRenderer.render((long) Math.floor(uptime * 100), times.totalIdle());
+                // USER_HZ is 100, so ticks are the centiseconds /proc/uptime prints.
+                return UptimeRenderer.render(uptime, times.totalIdle());
             }
             case LOADAVG: {
                 CgroupDir taskDir = cg.taskDir();
@@ -192,11 +193,11 @@ public final class ProcView {
 
     private CpuTimes cpuTimes(ContainerCgroups cg, ContainerTracker.Tracked t) throws IOException {
         CgroupDir taskDir = cg.taskDir();
-        double uptime = taskDir == null || taskDir.isRoot() ? hostUptime() : containerUptime(taskDir, t);
+        long uptime = taskDir == null || taskDir.isRoot() ? hostUptimeTicks() : containerUptimeTicks(taskDir, t);
         return cpuTimes(cg, t, uptime);
     }
 
-    private CpuTimes cpuTimes(ContainerCgroups cg, ContainerTracker.Tracked t, double uptime) throws IOException {
+    private CpuTimes cpuTimes(ContainerCgroups cg, ContainerTracker.Tracked t, long uptime) throws IOException {
         CpuView view = cpuView(cg);
         CgroupDir acct = cg.dir(Controller.CPUACCT);
         if (acct == null) {
@@ -215,12 +216,13 @@ public final class ProcView {
     }
 
     /**
-     * Seconds on the boot-time clock since the container's oldest process started. The oldest process is
-     * remembered per container: while it lives (same pid, same start time) nothing can be older, so one
-     * stat read replaces a scan of every process.
+     * Ticks (USER_HZ) on the boot-time clock since the container's oldest process started. Integer
+     * arithmetic throughout: in doubles, 10000.00 - 9123.45 s is 876.549999... and would print as 876.54.
+     * The oldest process is remembered per container: while it lives (same pid, same start time) nothing
+     * can be older, so one stat read replaces a scan of every process.
      */
-    private double containerUptime(CgroupDir taskDir, ContainerTracker.Tracked t) throws IOException {
-        double now = hostUptime();
+    private long containerUptimeTicks(CgroupDir taskDir, ContainerTracker.Tracked t) throws IOException {
+        long now = hostUptimeTicks();
         long[] oldest = t == null ? null : t.oldestProcess();
         if (oldest == null || tasks.startTicks(oldest[0]) != oldest[1]) {
             oldest = tasks.oldestProcess(taskDir);
@@ -231,12 +233,19 @@ public final class ProcView {
         if (oldest == null) {
             return 0;
         }
-        return Math.max(0, now - (double) oldest[1] / CpuReader.USER_HZ);
+        return Math.max(0, now - oldest[1]);
     }
 
-    private double hostUptime() throws IOException {
+    /** The host's uptime in ticks, parsed exactly from the kernel's {@code %lu.%02lu} (centiseconds = ticks). */
+    private long hostUptimeTicks() throws IOException {
         String up = fs.read(procRoot + "/uptime");
         int space = up.indexOf(' ');
-        return Double.parseDouble(space > 0 ? up.substring(0, space) : up.trim());
+        String first = (space > 0 ? up.substring(0, space) : up).trim();
+        int dot = first.indexOf('.');
+        if (dot < 0) {
+            return Long.parseLong(first) * CpuReader.USER_HZ;
+        }
+        String centis = (first.substring(dot + 1) + "00").substring(0, 2);
+        return Long.parseLong(first.substring(0, dot)) * CpuReader.USER_HZ + Long.parseLong(centis);
     }
 }

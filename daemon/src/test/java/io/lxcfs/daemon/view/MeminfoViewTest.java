@@ -1,0 +1,378 @@
+package io.lxcfs.daemon.view;
+
+import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureTree;
+import io.lxcfs.daemon.fixture.KernelFiles;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.lxcfs.daemon.fixture.FixtureTree.text;
+import static io.lxcfs.daemon.fixture.Asserts.assertHas;
+import static io.lxcfs.daemon.fixture.Asserts.assertStarts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MeminfoViewTest {
+
+    static final String POD = "/kubepods/burstable/pod0f2c4c1e-4b1f-4bd5-9d43-8f0e6f3b2a11";
+    static final String CTR = POD + "/3f9d1c0b6f5e4a2d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d";
+    static final long PID = 4242;
+
+    @TempDir
+    Path tmp;
+    FixtureTree t;
+
+    @BeforeEach
+    void setUp() {
+        t = new FixtureTree(tmp);
+    }
+
+    /** The v2 container of the examples: 256 MiB limit, 100 MiB used, a typical memory.stat. */
+    CgroupNode v2Container() {
+        t.v2();
+        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID);
+        c.set("memory.max", "268435456\n");
+        c.set("memory.current", "104857600\n");
+        c.set("memory.stat", KernelFiles.memoryStatV2(v2Stat()));
+        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
+        return c;
+    }
+
+    static Map<String, Long> v2Stat() {
+        Map<String, Long> s = new LinkedHashMap<>();
+        s.put("anon", 52428800L);
+        s.put("file", 41943040L);
+        s.put("kernel", 4194304L);
+        s.put("kernel_stack", 327680L);
+        s.put("pagetables", 655360L);
+        s.put("shmem", 1048576L);
+        s.put("file_mapped", 8388608L);
+        s.put("file_dirty", 135168L);
+        s.put("file_writeback", 4096L);
+        s.put("anon_thp", 2097152L);
+        s.put("inactive_anon", 48234496L);
+        s.put("active_anon", 4194304L);
+        s.put("inactive_file", 20971520L);
+        s.put("active_file", 20971520L);
+        s.put("unevictable", 65536L);
+        s.put("slab_reclaimable", 2097152L);
+        s.put("slab_unreclaimable", 1048576L);
+        s.put("slab", 3145728L);
+        return s;
+    }
+
+    String meminfo() throws Exception {
+        RenderResult r = t.view().render(ProcFile.MEMINFO, PID);
+        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> "fallback: " + r.fallbackReason());
+        return text(r);
+    }
+
+    /** The host's meminfo with the given lines replaced verbatim; asserts each label exists once. */
+    static String hostWith(String host, String... lines) {
+        List<String> out = new ArrayList<>(List.of(host.split("\n")));
+        for (String line : lines) {
+            String label = line.substring(0, line.indexOf(':') + 1);
+            int hits = 0;
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i).startsWith(label)) {
+                    out.set(i, line);
+                    hits++;
+                }
+            }
+            assertEquals(1, hits, label);
+        }
+        return String.join("\n", out) + "\n";
+    }
+
+    static final String[] V2_EXAMPLE_LINES = {
+        "MemTotal:         262144 kB",
+        "MemFree:          159744 kB",
+        "MemAvailable:     202752 kB",
+        "Buffers:               0 kB",
+        "Cached:            40960 kB",
+        "SwapCached:            0 kB",
+        "Active:            24576 kB",
+        "Inactive:          67584 kB",
+        "Active(anon):       4096 kB",
+        "Inactive(anon):    47104 kB",
+        "Active(file):      20480 kB",
+        "Inactive(file):    20480 kB",
+        "Unevictable:          64 kB",
+        "SwapTotal:             0 kB",
+        "SwapFree:              0 kB",
+        "Dirty:               132 kB",
+        "Writeback:             4 kB",
+        "AnonPages:         51200 kB",
+        "Mapped:             8192 kB",
+        "Shmem:              1024 kB",
+        "Slab:               3072 kB",
+        "SReclaimable:       2048 kB",
+        "SUnreclaim:         1024 kB",
+        "KernelStack:         320 kB",
+        "PageTables:          640 kB",
+        "AnonHugePages:      2048 kB",
+    };
+
+    @Test
+    void v2WithLimitIsTheHostFileWithTheContainersLinesByteForByte() throws Exception {
+        v2Container();
+        String host = t.read("proc/meminfo");
+        assertEquals(hostWith(host, V2_EXAMPLE_LINES), meminfo());
+    }
+
+    @Test
+    void v2KeepsHostOnlyLinesAndLineOrder() throws Exception {
+        v2Container();
+        String[] host = t.read("proc/meminfo").split("\n");
+        String[] view = meminfo().split("\n");
+        assertEquals(host.length, view.length);
+        for (int i = 0; i < host.length; i++) {
+            assertEquals(host[i].substring(0, host[i].indexOf(':')), view[i].substring(0, view[i].indexOf(':')));
+        }
+        String v = String.join("\n", view);
+        assertHas(v, "\nVmallocTotal:   34359738367 kB\n");
+        assertHas(v, "\nHugePages_Total:       0\n");
+        assertHas(v, "\nHugepagesize:       2048 kB\n");
+    }
+
+    @Test
+    void v2WithoutAnyLimitShowsHostMemTotal() throws Exception {
+        v2Container().set("memory.max", "max\n");
+        String v = meminfo();
+        assertStarts(v, "MemTotal:       16318504 kB\nMemFree:        16216104 kB\n");
+    }
+
+    @Test
+    void podLevelLimitBindsAnUnlimitedContainer() throws Exception {
+        v2Container().set("memory.max", "max\n");
+        t.v2Cgroup(POD).set("memory.max", "536870912\n");
+        assertStarts(meminfo(), "MemTotal:         524288 kB\nMemFree:          421888 kB\n");
+    }
+
+    @Test
+    void limitIsTheMinimumOverAllAncestors() throws Exception {
+        v2Container().set("memory.max", "1073741824\n");
+        t.v2Cgroup(POD).set("memory.max", "805306368\n");
+        t.v2Cgroup("/kubepods").set("memory.max", "536870912\n");
+        t.v2Cgroup("/kubepods/burstable").set("memory.max", "max\n");
+        assertStarts(meminfo(), "MemTotal:         524288 kB\n");
+    }
+
+    @Test
+    void limitAboveHostMemoryShowsHostMemTotal() throws Exception {
+        v2Container().set("memory.max", "68719476736\n");
+        assertStarts(meminfo(), "MemTotal:       16318504 kB\n");
+    }
+
+    @Test
+    void usageAboveLimitClampsMemFreeAtZero() throws Exception {
+        v2Container().set("memory.current", "300000000\n");
+        String v = meminfo();
+        assertHas(v, "\nMemFree:               0 kB\n");
+        // MemAvailable = 0 + reclaimable file and slab, never negative.
+        assertHas(v, "\nMemAvailable:      43008 kB\n");
+    }
+
+    @Test
+    void memAvailableNeverExceedsMemTotal() throws Exception {
+        Map<String, Long> s = new LinkedHashMap<>(v2Stat());
+        s.put("active_file", 268435456L);
+        v2Container().set("memory.current", "0\n").set("memory.stat", KernelFiles.memoryStatV2(s));
+        assertHas(meminfo(), "\nMemAvailable:     262144 kB\n");
+    }
+
+    @Test
+    void v2SlabIsSummedWhenTheKernelHasNoSlabKey() throws Exception {
+        Map<String, Long> s = new LinkedHashMap<>(v2Stat());
+        s.remove("slab");
+        String stat = KernelFiles.memoryStatV2(s).replace("slab 0\n", "");
+        v2Container().set("memory.stat", stat);
+        assertHas(meminfo(), "\nSlab:               3072 kB\n");
+    }
+
+    // ---------------------------------------------------------------- swap (v2)
+
+    @Test
+    void hostWithoutSwapShowsNoSwapWhateverTheCgroupSays() throws Exception {
+        v2Container().set("memory.swap.max", "104857600\n").set("memory.swap.current", "0\n");
+        String v = meminfo();
+        assertHas(v, "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
+    }
+
+    @Test
+    void v2SwapLimitAndUsage() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v2Container().set("memory.swap.max", "104857600\n").set("memory.swap.current", "10485760\n");
+        assertHas(meminfo(), "\nSwapTotal:        102400 kB\nSwapFree:          92160 kB\n");
+    }
+
+    @Test
+    void v2UnlimitedSwapShowsHostSwapTotal() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v2Container().set("memory.swap.current", "10485760\n");
+        assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2086908 kB\n");
+    }
+
+    @Test
+    void v2SwapLimitOnThePodOnly() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v2Container();
+        t.v2Cgroup(POD).set("memory.swap.max", "52428800\n");
+        assertHas(meminfo(), "\nSwapTotal:         51200 kB\nSwapFree:          51200 kB\n");
+    }
+
+    @Test
+    void v2SwapDisabledForThePodIsZero() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v2Container().set("memory.swap.max", "0\n");
+        assertHas(meminfo(), "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
+    }
+
+    @Test
+    void swapUsedAboveSwapLimitClampsSwapFreeAtZero() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v2Container().set("memory.swap.max", "1048576\n").set("memory.swap.current", "10485760\n");
+        assertHas(meminfo(), "\nSwapTotal:          1024 kB\nSwapFree:              0 kB\n");
+    }
+
+    // ---------------------------------------------------------------- v1 and hybrid
+
+    FixtureTree.V1Container v1Container(boolean hybrid) {
+        if (hybrid) {
+            t.hybrid();
+        } else {
+            t.v1();
+        }
+        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        c.memory.set("memory.limit_in_bytes", "268435456\n");
+        c.memory.set("memory.usage_in_bytes", "104857600\n");
+        Map<String, Long> s = new LinkedHashMap<>();
+        s.put("total_cache", 41943040L);
+        s.put("total_rss", 52428800L);
+        s.put("total_rss_huge", 2097152L);
+        s.put("total_shmem", 1048576L);
+        s.put("total_mapped_file", 8388608L);
+        s.put("total_dirty", 135168L);
+        s.put("total_writeback", 4096L);
+        s.put("total_inactive_anon", 48234496L);
+        s.put("total_active_anon", 4194304L);
+        s.put("total_inactive_file", 20971520L);
+        s.put("total_active_file", 20971520L);
+        s.put("total_unevictable", 65536L);
+        c.memory.set("memory.stat", KernelFiles.memoryStatV1(s));
+        c.memory.set("memory.memsw.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        c.memory.set("memory.memsw.usage_in_bytes", "104857600\n");
+        t.process(PID, hybrid ? FixtureTree.cgroupHybrid(CTR) : FixtureTree.cgroupV1(CTR), 900_000, 1);
+        return c;
+    }
+
+    static final String[] V1_EXAMPLE_LINES = {
+        "MemTotal:         262144 kB",
+        "MemFree:          159744 kB",
+        "MemAvailable:     200704 kB",
+        "Buffers:               0 kB",
+        "Cached:            40960 kB",
+        "SwapCached:            0 kB",
+        "Active:            24576 kB",
+        "Inactive:          67584 kB",
+        "Active(anon):       4096 kB",
+        "Inactive(anon):    47104 kB",
+        "Active(file):      20480 kB",
+        "Inactive(file):    20480 kB",
+        "Unevictable:          64 kB",
+        "SwapTotal:             0 kB",
+        "SwapFree:              0 kB",
+        "Dirty:               132 kB",
+        "Writeback:             4 kB",
+        "AnonPages:         51200 kB",
+        "Mapped:             8192 kB",
+        "Shmem:              1024 kB",
+        "Slab:                  0 kB",
+        "SReclaimable:          0 kB",
+        "SUnreclaim:            0 kB",
+        "KernelStack:           0 kB",
+        "PageTables:            0 kB",
+        "AnonHugePages:      2048 kB",
+    };
+
+    @Test
+    void v1UsesTheTotalKeysOfMemoryStat() throws Exception {
+        v1Container(false);
+        assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
+    }
+
+    @Test
+    void hybridReadsTheV1MemoryController() throws Exception {
+        v1Container(true);
+        assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
+    }
+
+    @Test
+    void v1HugeLimitMeansNoLimit() throws Exception {
+        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        assertStarts(meminfo(), "MemTotal:       16318504 kB\nMemFree:        16216104 kB\n");
+    }
+
+    @Test
+    void v1PodLevelLimit() throws Exception {
+        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        t.v1Cgroup(FixtureTree.V1_MEMORY, POD).set("memory.limit_in_bytes", "536870912\n");
+        assertStarts(meminfo(), "MemTotal:         524288 kB\n");
+    }
+
+    @Test
+    void v1SwapIsMemswMinusMemory() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        FixtureTree.V1Container c = v1Container(false);
+        c.memory.set("memory.memsw.limit_in_bytes", "402653184\n");   // 384 MiB = 256 MiB + 128 MiB swap
+        c.memory.set("memory.memsw.usage_in_bytes", "115343360\n");   // 110 MiB = 100 MiB + 10 MiB swapped
+        assertHas(meminfo(), "\nSwapTotal:        131072 kB\nSwapFree:         120832 kB\n");
+    }
+
+    @Test
+    void v1UnlimitedMemswShowsHostSwap() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        v1Container(false);
+        assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
+    }
+
+    @Test
+    void v1WithoutSwapAccountingShowsHostSwap() throws Exception {
+        t.hostSwap(2097148, 2000000);
+        FixtureTree.V1Container c = v1Container(false);
+        c.memory.remove("memory.memsw.limit_in_bytes").remove("memory.memsw.usage_in_bytes");
+        assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
+    }
+
+    @Test
+    void systemdDriverPathsWork() throws Exception {
+        String pod = "/kubepods.slice/kubepods-burstable.slice/"
+                + "kubepods-burstable-pod0f2c4c1e_4b1f_4bd5_9d43_8f0e6f3b2a11.slice";
+        String ctr = pod + "/cri-containerd-3f9d1c0b6f5e4a2d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d.scope";
+        t.v2();
+        t.v2Cgroup(ctr).procs(PID).threads(PID).set("memory.current", "104857600\n")
+                .set("memory.stat", KernelFiles.memoryStatV2(v2Stat()));
+        t.v2Cgroup(pod).set("memory.max", "268435456\n");
+        t.process(PID, FixtureTree.cgroupV2(ctr), 900_000, 1);
+        assertEquals(hostWith(t.read("proc/meminfo"), V2_EXAMPLE_LINES), meminfo());
+    }
+
+    @Test
+    void systemdDriverPathsWorkOnV1() throws Exception {
+        String pod = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod77aa_bb.slice";
+        String ctr = pod + "/crio-0123456789abcdef.scope";
+        t.v1();
+        t.v1Container(ctr).procs(PID);
+        t.v1Cgroup(FixtureTree.V1_MEMORY, ctr).set("memory.usage_in_bytes", "1048576\n");
+        t.v1Cgroup(FixtureTree.V1_MEMORY, pod).set("memory.limit_in_bytes", "134217728\n");
+        t.process(PID, FixtureTree.cgroupV1(ctr), 900_000, 1);
+        assertStarts(meminfo(), "MemTotal:         131072 kB\nMemFree:          130048 kB\n");
+    }
+}
