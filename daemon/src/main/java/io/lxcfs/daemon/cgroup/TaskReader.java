@@ -15,27 +15,35 @@ public final class TaskReader {
 
     /** Threads of the cgroup and its descendants. A thread that exits meanwhile is simply not counted. */
     public TaskCounts countThreads(CgroupDir dir) throws IOException {
+        return countThreads(dir, 0);
+    }
+
+    /**
+     * As {@link #countThreads(CgroupDir)}, with {@code readerTid} counted as running: it is blocked in
+     * our FUSE read right now, where the kernel's own file would have seen it running.
+     */
+    public TaskCounts countThreads(CgroupDir dir, long readerTid) throws IOException {
         int[] acc = new int[3];
         long[] highest = {0};
         String threads = fs.read(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
-        countIn(threads, acc, highest);
+        countIn(threads, acc, highest, readerTid);
         for (String child : fs.subdirectories(dir.absolute())) {
-            countTree(dir.child(child), acc, highest);
+            countTree(dir.child(child), acc, highest, readerTid);
         }
         return new TaskCounts(acc[0], acc[1], acc[2], highest[0]);
     }
 
-    private void countTree(CgroupDir dir, int[] acc, long[] highest) {
+    private void countTree(CgroupDir dir, int[] acc, long[] highest, long readerTid) {
         String threads = fs.readOrNull(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
         if (threads != null) {
-            countIn(threads, acc, highest);
+            countIn(threads, acc, highest, readerTid);
         }
         for (String child : fs.subdirectories(dir.absolute())) {
-            countTree(dir.child(child), acc, highest);
+            countTree(dir.child(child), acc, highest, readerTid);
         }
     }
 
-    private void countIn(String tids, int[] acc, long[] highest) {
+    private void countIn(String tids, int[] acc, long[] highest, long readerTid) {
         int pos = 0;
         int len = tids.length();
         while (pos < len) {
@@ -54,7 +62,7 @@ public final class TaskReader {
             }
             acc[2]++;
             highest[0] = Math.max(highest[0], tid);
-            char state = stateOf(stat);
+            char state = tid == readerTid ? 'R' : stateOf(stat);
             if (state == 'R') {
                 acc[0]++;
             } else if (state == 'D') {

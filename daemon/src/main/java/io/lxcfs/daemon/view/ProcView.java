@@ -78,13 +78,13 @@ public final class ProcView {
             return host(file, RenderResult.Source.PASSTHROUGH, null);
         }
         if (pid <= 0) {
-            return host(file, RenderResult.Source.FALLBACK, "unknown-caller");
+            return host(file, RenderResult.Source.FALLBACK, RenderResult.UNKNOWN_CALLER);
         }
         ContainerCgroups cg;
         try {
             cg = resolver.resolve(pid);
         } catch (IOException | RuntimeException e) {
-            return host(file, RenderResult.Source.FALLBACK, "caller-gone");
+            return host(file, RenderResult.Source.FALLBACK, RenderResult.CALLER_GONE);
         }
         try {
             String content = renderFor(file, cg, pid);
@@ -93,7 +93,7 @@ public final class ProcView {
             }
             return new RenderResult(content.getBytes(StandardCharsets.ISO_8859_1), RenderResult.Source.CONTAINER, null);
         } catch (IOException | RuntimeException e) {
-            return host(file, RenderResult.Source.FALLBACK, e instanceof IOException ? "cgroup-unreadable" : "malformed");
+            return host(file, RenderResult.Source.FALLBACK, e instanceof IOException ? RenderResult.CGROUP_UNREADABLE : RenderResult.MALFORMED);
         }
     }
 
@@ -141,7 +141,7 @@ public final class ProcView {
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
                 CpuTimes times = cpuTimes(cg, t);
-                TaskCounts counts = tasks.countThreads(cg.taskDir());
+                TaskCounts counts = tasks.countThreads(cg.taskDir(), pid);
                 return StatRenderer.render(hostFile(file), times, counts.running(), counts.blocked());
             }
             case UPTIME: {
@@ -160,7 +160,7 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                TaskCounts counts = tasks.countThreads(taskDir);
+                TaskCounts counts = tasks.countThreads(taskDir, pid);
                 long lastPid = counts.highestTid() > 0 ? tasks.namespacePid(counts.highestTid()) : 0;
                 return LoadavgRenderer.render(t.load().snapshot(), counts.running(), counts.total(), lastPid);
             }

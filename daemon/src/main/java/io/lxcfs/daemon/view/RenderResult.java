@@ -17,6 +17,14 @@ public record RenderResult(byte[] content, Source source, String fallbackReason)
         FALLBACK
     }
 
+    /** Why a read fell back to the host file (metric label values). */
+    public static final String UNKNOWN_CALLER = "unknown-caller";
+    public static final String CALLER_GONE = "caller-gone";
+    public static final String CGROUP_UNREADABLE = "cgroup-unreadable";
+    public static final String MALFORMED = "malformed";
+    public static final java.util.List<String> FALLBACK_REASONS =
+            java.util.List.of(UNKNOWN_CALLER, CALLER_GONE, CGROUP_UNREADABLE, MALFORMED);
+
     public boolean isFallback() {
         return source == Source.FALLBACK;
     }

@@ -1,0 +1,49 @@
+package io.lxcfs.daemon.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** {@code lxcfs.*} properties; each also works as an environment variable ({@code LXCFS_MOUNT_PATH}, ...). */
+@ConfigMapping(prefix = "lxcfs")
+public interface DaemonConfig {
+
+    /** Where the view is mounted. */
+    @WithDefault("/var/lib/lxcfs")
+    String mountPath();
+
+    /** The host's cgroup mount as the daemon sees it. */
+    @WithDefault("/sys/fs/cgroup")
+    String cgroupRoot();
+
+    /** The host's procfs (callers' pids and the host files served as fallback). */
+    @WithDefault("/proc")
+    String procRoot();
+
+    @WithDefault("/sys")
+    String sysRoot();
+
+    /**
+     * The daemon's cgroup-namespace root inside the host hierarchy, when it runs in a private cgroup
+     * namespace. Discovered from the daemon's own pid when unset.
+     */
+    Optional<String> cgroupNamespaceRoot();
+
+    /** Serve the host's files to everyone (emergency switch; also settable at run time). */
+    @WithDefault("false")
+    boolean passthrough();
+
+    /** Load average sampling period (the kernel's is 5 s). */
+    @WithDefault("5s")
+    Duration loadavgInterval();
+
+    /** Extra FUSE options appended to the fixed {@code ro,direct_io,allow_other}. */
+    @WithDefault("entry_timeout=0.5,attr_timeout=0.5,negative_timeout=0")
+    String fuseOptions();
+
+    /** Whether to mount at all (tests of the HTTP side may switch it off). */
+    @WithDefault("true")
+    boolean mount();
+}

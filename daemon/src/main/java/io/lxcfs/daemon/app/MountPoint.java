@@ -1,0 +1,57 @@
+package io.lxcfs.daemon.app;
+
+import jnr.ffi.LibraryLoader;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** Gets the mount path ready: a dead FUSE mount left by a crashed daemon is detached, a missing path created. */
+final class MountPoint {
+
+    private static final Logger LOG = Logger.getLogger(MountPoint.class);
+    private static final int MNT_DETACH = 2;
+
+    /** The one libc call needed; jnr-ffi is already on the classpath through jnr-fuse. */
+    public interface LibC {
+        int umount2(String target, int flags);
+    }
+
+    private static volatile LibC libc;
+
+    private MountPoint() {
+    }
+
+    static void prepare(Path path) throws IOException {
+        if (isDeadMount(path)) {
+            LOG.warnf("%s is a dead FUSE mount (transport endpoint is not connected): detaching it", path);
+            lazyUnmount(path);
+        }
+        Files.createDirectories(path);
+    }
+
+    static boolean isDeadMount(Path path) {
+        try {
+            Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return false;
+        } catch (FileSystemException e) {
+            String reason = String.valueOf(e.getReason()) + e.getMessage();
+            return reason.contains("not connected");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void lazyUnmount(Path path) throws IOException {
+        if (libc == null) {
+            libc = LibraryLoader.create(LibC.class).load("c");
+        }
+        if (libc.umount2(path.toString(), MNT_DETACH) != 0 && isDeadMount(path)) {
+            throw new IOException("cannot detach the dead mount at " + path);
+        }
+    }
+}
