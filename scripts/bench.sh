@@ -69,6 +69,14 @@ fi
 cleanup() {
   local rc=$?
   set +e
+  if [ "$rc" != 0 ]; then
+    for l in "$work/ours.log" "$work/lxcfs.log"; do
+      [ -s "$l" ] && { echo "bench: --- last lines of $l" >&2; tail -n 20 "$l" >&2; }
+    done
+    for p in $ours_pid $ref_pid; do
+      kill -0 "$p" 2>/dev/null || echo "bench: daemon pid $p is gone" >&2
+    done
+  fi
   [ -n "$child_pid" ] && kill "$child_pid" 2>/dev/null && wait "$child_pid" 2>/dev/null
   for p in $ours_pid $ref_pid; do
     kill -TERM "$p" 2>/dev/null
@@ -93,6 +101,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
 if [ "$cg_version" = 2 ]; then
@@ -144,7 +153,8 @@ if [ -n "${BENCH_OURS_CMD:-}" ]; then
   # shellcheck disable=SC2086
   $BENCH_OURS_CMD "$ours_dir" >"$work/ours.log" 2>&1 &
 else
-  LXCFS_MOUNT_PATH="$ours_dir" "$daemon_script" >"$work/ours.log" 2>&1 &
+  # HTTP port 0: a free port, so a daemon already running on this machine does not clash.
+  LXCFS_MOUNT_PATH="$ours_dir" QUARKUS_HTTP_PORT=0 "$daemon_script" >"$work/ours.log" 2>&1 &
 fi
 ours_pid=$!
 lxcfs -f --enable-cfs -l -p "$work/lxcfs.pid" "$ref_dir" >"$work/lxcfs.log" 2>&1 &
@@ -196,6 +206,7 @@ for f in $files; do
     res[$f,$impl,p50_2]="$(field p50_us "$out2")"
     res[$f,$impl,rps1]="$(field ops_per_s "$out1")"
     res[$f,$impl,rps2]="$(field ops_per_s "$out2")"
+    res[$f,$impl,bytes]="$(field bytes "$out1")"
     res[$f,$impl,err]=$(( $(field errors "$out1") + $(field errors "$out2") ))
     res[$f,$impl,cpu]="$(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$ops" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')"
     if [ "$impl" = ours ]; then
@@ -222,13 +233,13 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 
 {
-  echo "| file | impl | p50 µs (1 reader) | p99 µs (1 reader) | p50 µs (2 readers) | reads/s (1 reader) | reads/s (2 readers) | daemon CPU µs/read | errors |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| file | impl | p50 µs (1 reader) | p99 µs (1 reader) | p50 µs (2 readers) | reads/s (1 reader) | reads/s (2 readers) | daemon CPU µs/read | bytes | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for f in $files; do
     for impl in ours lxcfs; do
-      echo "| $f | $impl | ${res[$f,$impl,p50]} | ${res[$f,$impl,p99]} | ${res[$f,$impl,p50_2]} | ${res[$f,$impl,rps1]} | ${res[$f,$impl,rps2]} | ${res[$f,$impl,cpu]} | ${res[$f,$impl,err]} |"
+      echo "| $f | $impl | ${res[$f,$impl,p50]} | ${res[$f,$impl,p99]} | ${res[$f,$impl,p50_2]} | ${res[$f,$impl,rps1]} | ${res[$f,$impl,rps2]} | ${res[$f,$impl,cpu]} | ${res[$f,$impl,bytes]} | ${res[$f,$impl,err]} |"
     done
-    echo "| $f | **ours/lxcfs** | $(ratio "${res[$f,ours,p50]}" "${res[$f,lxcfs,p50]}") | $(ratio "${res[$f,ours,p99]}" "${res[$f,lxcfs,p99]}") | $(ratio "${res[$f,ours,p50_2]}" "${res[$f,lxcfs,p50_2]}") | $(ratio "${res[$f,ours,rps1]}" "${res[$f,lxcfs,rps1]}") | $(ratio "${res[$f,ours,rps2]}" "${res[$f,lxcfs,rps2]}") | $(ratio "${res[$f,ours,cpu]}" "${res[$f,lxcfs,cpu]}") | |"
+    echo "| $f | **ours/lxcfs** | $(ratio "${res[$f,ours,p50]}" "${res[$f,lxcfs,p50]}") | $(ratio "${res[$f,ours,p99]}" "${res[$f,lxcfs,p99]}") | $(ratio "${res[$f,ours,p50_2]}" "${res[$f,lxcfs,p50_2]}") | $(ratio "${res[$f,ours,rps1]}" "${res[$f,lxcfs,rps1]}") | $(ratio "${res[$f,ours,rps2]}" "${res[$f,lxcfs,rps2]}") | $(ratio "${res[$f,ours,cpu]}" "${res[$f,lxcfs,cpu]}") | | |"
   done
   echo
   echo "| daemon | RSS idle (MiB) | RSS after run (MiB) | reads served |"
