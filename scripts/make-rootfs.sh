@@ -5,6 +5,7 @@
 #   - procps free, uptime, top, vmstat; coreutils cat, nproc, sleep, head; glibc getconf
 #   - dash as /bin/sh (busybox's shell would run its own `free`, which uses sysinfo(2))
 #   - every library `ldd` lists for those binaries, and the dynamic loader
+#   - terminfo entries dumb, xterm, linux, vt100 (procps top needs "dumb" in batch mode)
 #   - empty proc/ sys/ dev/ tmp/ etc/ (+ tiny etc/passwd, etc/group)
 # Idempotent (safe to rerun on the same directory) and takes well under a second.
 set -euo pipefail
@@ -60,6 +61,13 @@ done
 
 # On merged-/usr hosts `ldd` may print /lib/... while the real file lives in /usr/lib/...; both are
 # fine, the loader searches the default paths /lib/x86_64-linux-gnu and /usr/lib/x86_64-linux-gnu.
+
+# Terminfo for top: `top -b` asks for the "dumb" terminal; interactive use wants xterm/linux/vt100.
+for t in d/dumb x/xterm l/linux v/vt100; do
+  for base in /lib/terminfo /usr/share/terminfo; do
+    if [ -f "$base/$t" ]; then copy_file "$base/$t"; break; fi
+  done
+done
 
 # Busybox applets as symlinks, never over a real tool copied above.
 while read -r applet; do
