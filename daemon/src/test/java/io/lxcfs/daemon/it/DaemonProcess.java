@@ -1,0 +1,141 @@
+package io.lxcfs.daemon.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The daemon started from the built jar through its start script, on a private mount path and port. */
+public final class DaemonProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path mountPath;
+    private final int httpPort;
+    private final Path log;
+
+    private DaemonProcess(Process process, Path mountPath, int httpPort, Path log) {
+        this.process = process;
+        this.mountPath = mountPath;
+        this.httpPort = httpPort;
+        this.log = log;
+    }
+
+    public static DaemonProcess start(Path mountPath, String... extraProperties) throws Exception {
+        return start(mountPath, Map.of(), extraProperties);
+    }
+
+    public static DaemonProcess start(Path mountPath, Map<String, String> env, String... extraProperties) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = Files.createTempFile("lxcfs-daemon-", ".log");
+        List<String> cmd = new ArrayList<>(List.of(script()));
+        cmd.add("-Dquarkus.http.port=" + port);
+        cmd.addAll(List.of(extraProperties));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("LXCFS_MOUNT_PATH", mountPath.toString());
+        pb.environment().put("LXCFS_DAEMON_JAR", System.getProperty("lxcfs.daemon.jar", "target/quarkus-app/quarkus-run.jar"));
+        pb.environment().putAll(env);
+        DaemonProcess d = new DaemonProcess(pb.start(), mountPath, port, log);
+        d.awaitServing(Duration.ofSeconds(60));
+        return d;
+    }
+
+    private static String script() {
+        return System.getProperty("lxcfs.daemon.script", "bin/lxcfs-daemon");
+    }
+
+    /** Polls until a view file reads well through the mount (no fixed sleep). */
+    public void awaitServing(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path meminfo = mountPath.resolve("proc/meminfo");
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                if (Files.readString(meminfo).startsWith("MemTotal:")
+                        && http("GET", "/q/health/live", null).statusCode() > 0) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not mounted or not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("daemon did not serve " + meminfo + " in time:\n" + log());
+    }
+
+    public Path mountPath() {
+        return mountPath;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public HttpResponse<String> http(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(10));
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** SIGTERM and wait; returns the exit code. */
+    public int stop() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+        return process.exitValue();
+    }
+
+    public void kill9() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public static boolean isMounted(Path path) throws IOException {
+        String needle = " " + path.toAbsolutePath() + " ";
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (line.contains(needle) && line.contains("fuse.lxcfs-k8s")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+        if (isMounted(mountPath)) {
+            new ProcessBuilder("umount", "-l", mountPath.toString()).inheritIO().start().waitFor();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.lxcfs.daemon.it;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** ITs need what CI has: root, /dev/fuse, fusermount, writable v1 cgroups. Elsewhere they are skipped. */
+final class RootAccess {
+
+    private RootAccess() {
+    }
+
+    static void assume() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
+        Assumptions.assumeTrue(TestCgroup.available(), "needs writable cgroup v1 controllers");
+    }
+}
