@@ -6,7 +6,8 @@
 # (utime+stime delta of /proc/<pid>/stat over that file's runs / reads), and our daemon's VmRSS idle
 # and after the run (>= 100,000 reads). Prints a Markdown table; BENCH_OUT=<file> also writes it there.
 #
-# Knobs (environment): BENCH_SECONDS (per run, default 4), BENCH_WARMUP (reads per file and
+# Knobs (environment): BENCH_SECONDS (per run, default 2), BENCH_ROUNDS (default 3; the table shows
+# the median over rounds), BENCH_WARMUP (reads per file and
 # implementation before measuring, default 3000), BENCH_FILES (space-separated subset),
 # BENCH_OURS_CMD (command that serves a view at the directory given as its last argument; default
 # daemon/bin/lxcfs-daemon with LXCFS_MOUNT_PATH), BENCH_MEM (default 256M), BENCH_CPU_QUOTA /
@@ -17,7 +18,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 procread="$root/daemon/target/tools/procread"
 daemon_script="$root/daemon/bin/lxcfs-daemon"
-seconds="${BENCH_SECONDS:-4}"
+seconds="${BENCH_SECONDS:-2}"
+rounds="${BENCH_ROUNDS:-3}"
 warmup="${BENCH_WARMUP:-3000}"
 files="${BENCH_FILES:-proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/swaps proc/diskstats sys/devices/system/cpu/online}"
 mem_limit="${BENCH_MEM:-256M}"
@@ -179,7 +181,7 @@ ref_rss_idle="$(rss_kib "$ref_pid")"
 
 echo "bench: ours pid $ours_pid at $ours_dir, lxcfs pid $ref_pid at $ref_dir" >&2
 echo "bench: cgroup v$cg_version $id: memory $mem_limit, cpu $cpu_quota/$cpu_period, cpuset $cpuset;" \
-     "${seconds}s per run, warm-up $warmup reads" >&2
+     "${seconds}s per run, $rounds rounds, warm-up $warmup reads" >&2
 
 declare -A res
 total_ours_reads=0
@@ -190,30 +192,52 @@ field() { # field <name> <procread line>
   echo 0
 }
 
+# Rounds: every (file, implementation) pair is measured once per round, the implementations in
+# alternating order, so that load from elsewhere on the machine hits both alike; the table shows the
+# median over the rounds. Warm-up reads (JIT, caches) happen once, before the first round.
 for f in $files; do
   for impl in ours lxcfs; do
-    if [ "$impl" = ours ]; then dir="$ours_dir"; pid="$ours_pid"; else dir="$ref_dir"; pid="$ref_pid"; fi
+    if [ "$impl" = ours ]; then dir="$ours_dir"; else dir="$ref_dir"; fi
     in_cgroup "$procread" bench "$dir/$f" 1 "$warmup" >/dev/null
-    c0="$(cpu_ticks "$pid")"
-    out1="$(in_cgroup "$procread" bench "$dir/$f" 1 "${seconds}s")"
-    out2="$(in_cgroup "$procread" bench "$dir/$f" 2 "${seconds}s")"
-    c1="$(cpu_ticks "$pid")"
-    echo "  $impl ${out1//$dir\//}" >&2
-    echo "  $impl ${out2//$dir\//}" >&2
-    ops=$(( $(field ops "$out1") + $(field ops "$out2") ))
-    res[$f,$impl,p50]="$(field p50_us "$out1")"
-    res[$f,$impl,p99]="$(field p99_us "$out1")"
-    res[$f,$impl,p50_2]="$(field p50_us "$out2")"
-    res[$f,$impl,rps1]="$(field ops_per_s "$out1")"
-    res[$f,$impl,rps2]="$(field ops_per_s "$out2")"
-    res[$f,$impl,bytes]="$(field bytes "$out1")"
-    res[$f,$impl,err]=$(( $(field errors "$out1") + $(field errors "$out2") ))
-    res[$f,$impl,cpu]="$(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$ops" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')"
-    if [ "$impl" = ours ]; then
-      total_ours_reads=$((total_ours_reads + ops + warmup))
-    else
-      total_ref_reads=$((total_ref_reads + ops + warmup))
-    fi
+    if [ "$impl" = ours ]; then total_ours_reads=$((total_ours_reads + warmup)); else total_ref_reads=$((total_ref_reads + warmup)); fi
+  done
+done
+for round in $(seq "$rounds"); do
+  echo "bench: round $round of $rounds" >&2
+  for f in $files; do
+    order="ours lxcfs"
+    [ $((round % 2)) = 0 ] && order="lxcfs ours"
+    for impl in $order; do
+      if [ "$impl" = ours ]; then dir="$ours_dir"; pid="$ours_pid"; else dir="$ref_dir"; pid="$ref_pid"; fi
+      c0="$(cpu_ticks "$pid")"
+      out1="$(in_cgroup "$procread" bench "$dir/$f" 1 "${seconds}s")"
+      out2="$(in_cgroup "$procread" bench "$dir/$f" 2 "${seconds}s")"
+      c1="$(cpu_ticks "$pid")"
+      echo "  $impl ${out1//$dir\//}" >&2
+      echo "  $impl ${out2//$dir\//}" >&2
+      ops=$(( $(field ops "$out1") + $(field ops "$out2") ))
+      res[$f,$impl,p50]+="$(field p50_us "$out1") "
+      res[$f,$impl,p99]+="$(field p99_us "$out1") "
+      res[$f,$impl,p50_2]+="$(field p50_us "$out2") "
+      res[$f,$impl,rps1]+="$(field ops_per_s "$out1") "
+      res[$f,$impl,rps2]+="$(field ops_per_s "$out2") "
+      res[$f,$impl,bytes]="$(field bytes "$out1")"
+      res[$f,$impl,err]=$(( ${res[$f,$impl,err]:-0} + $(field errors "$out1") + $(field errors "$out2") ))
+      res[$f,$impl,ticks]=$(( ${res[$f,$impl,ticks]:-0} + c1 - c0 ))
+      res[$f,$impl,ops]=$(( ${res[$f,$impl,ops]:-0} + ops ))
+      if [ "$impl" = ours ]; then
+        total_ours_reads=$((total_ours_reads + ops))
+      else
+        total_ref_reads=$((total_ref_reads + ops))
+      fi
+    done
+  done
+done
+median() { printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for f in $files; do
+  for impl in ours lxcfs; do
+    for k in p50 p99 p50_2 rps1 rps2; do res[$f,$impl,$k]="$(median "${res[$f,$impl,$k]}")"; done
+    res[$f,$impl,cpu]="$(awk -v t="${res[$f,$impl,ticks]}" -v hz="$hz" -v n="${res[$f,$impl,ops]}" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')"
   done
 done
 
@@ -248,7 +272,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   awk -v a="$ref_rss_idle" -v b="$ref_rss_after" -v n="$total_ref_reads" 'BEGIN { printf "| lxcfs | %.1f | %.1f | %d |\n", a/1024, b/1024, n }'
   echo
   echo "Reader cgroup: v$cg_version, memory $mem_limit, cpu quota $cpu_quota/$cpu_period, cpuset $cpuset;" \
-       "${seconds} s per run after $warmup warm-up reads; host: $(nproc --all) CPUs, $(uname -r)."
+       "median of $rounds rounds of ${seconds} s per run, after $warmup warm-up reads per file; host: $(nproc --all) CPUs, $(uname -r)."
   [ -n "$throttled" ] && echo "Reader cgroup cpu.stat after the run: $throttled"
   echo "Ratios: latency and CPU lower is better for us (< 1), reads/s higher is better (> 1)."
 } | tee "${BENCH_OUT:-/dev/null}"
