@@ -1,0 +1,337 @@
+/*
+ * procread: a tiny reader of /proc-style files for benchmarks and integration tests.
+ * Built by the daemon module's Maven build (exec-maven-plugin, process-test-classes) into
+ * target/tools/procread:  gcc -O2 -pthread -o target/tools/procread procread.c
+ *
+ * Every "read" below is one open(2) + read(2) until EOF (64 KiB chunks) + close(2), which is what
+ * cat, free, top and glibc do with these files.
+ *
+ *   procread bench <file> <threads> <N|Ns>
+ *       Each thread reads <file> in a loop: N = N reads in total (split over the threads),
+ *       Ns (e.g. 5s) = for N seconds. Records each read's latency and prints one line:
+ *       file=<f> threads=<t> ops=<n> errors=<e> p50_us=<..> p99_us=<..> ops_per_s=<..> \
+ *       mean_us=<..> max_us=<..> seconds=<..> bytes=<size of the last read>
+ *       A read is an error when open or read fails (an empty file is not an error here: a
+ *       container's /proc/diskstats is empty until it does I/O). Exit 0 unless every read failed.
+ *
+ *   procread check <count> <file>...
+ *       Reads each file <count> times and checks every copy: non-empty (except diskstats, empty
+ *       for a container without I/O), ends with "\n", no NUL
+ *       byte, and a per-file shape chosen by the base name (meminfo starts with "MemTotal:" and
+ *       has MemFree/MemAvailable, no negative values; cpuinfo starts with "processor"; stat has
+ *       a "cpu  " line and cpuN lines; uptime is "<float> <float>"; loadavg is
+ *       "<f> <f> <f> <r>/<t> <pid>"; swaps starts with "Filename"; diskstats lines have >= 14
+ *       fields; online is a CPU list such as "0-3,6"). Prints one summary line per file and
+ *       a final "check: ok|FAILED reads=... errors=...". Exit 1 on any error.
+ *
+ *   procread loop <file> <interval_ms>
+ *       Reads forever, one line per read on stdout (line-buffered):
+ *       <ISO-8601 UTC time with ms> ok <first line of the file>
+ *       <ISO-8601 UTC time with ms> err=<errno name>(<errno>) <strerror>
+ *       For restart tests: shows exactly when reads fail and when they come back.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK 65536
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* One full read into *buf (grown as needed). Returns bytes read, or -errno. */
+static long read_file(const char *path, char **buf, size_t *cap) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    size_t len = 0;
+    for (;;) {
+        if (*cap - len < CHUNK) {
+            size_t ncap = *cap ? *cap * 2 : 2 * CHUNK;
+            while (ncap - len < CHUNK) ncap *= 2;
+            char *nb = realloc(*buf, ncap);
+            if (!nb) { close(fd); return -ENOMEM; }
+            *buf = nb;
+            *cap = ncap;
+        }
+        ssize_t n = read(fd, *buf + len, CHUNK);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        if (n == 0) break;
+        len += (size_t)n;
+    }
+    close(fd);
+    return (long)len;
+}
+
+/* ---------------------------------------------------------------- bench */
+
+struct worker {
+    pthread_t tid;
+    const char *path;
+    long count;        /* reads to do, or -1 for "until deadline" */
+    double deadline;   /* monotonic seconds */
+    uint32_t *lat_ns;  /* per-read latency, saturated at ~4.29 s */
+    size_t n, cap;
+    long errors;
+    long last_bytes;
+};
+
+static void *bench_worker(void *arg) {
+    struct worker *w = arg;
+    char *buf = NULL;
+    size_t bcap = 0;
+    for (long i = 0; w->count < 0 || i < w->count; i++) {
+        if (w->count < 0 && (i & 15) == 0 && now_s() >= w->deadline) break;
+        uint64_t t0 = now_ns();
+        long r = read_file(w->path, &buf, &bcap);
+        uint64_t d = now_ns() - t0;
+        if (r < 0) w->errors++;
+        else w->last_bytes = r;
+        if (w->n == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 65536;
+            w->lat_ns = realloc(w->lat_ns, w->cap * sizeof *w->lat_ns);
+            if (!w->lat_ns) { perror("realloc"); exit(2); }
+        }
+        w->lat_ns[w->n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    }
+    free(buf);
+    return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_bench(const char *path, int threads, const char *amount) {
+    if (threads < 1 || threads > 256) { fprintf(stderr, "threads must be 1..256\n"); return 2; }
+    size_t alen = strlen(amount);
+    long count = -1;
+    double secs = 0;
+    if (alen > 1 && amount[alen - 1] == 's') secs = atof(amount);
+    else count = atol(amount);
+    if (count == 0 || (count < 0 && secs <= 0)) { fprintf(stderr, "bad amount: %s\n", amount); return 2; }
+
+    struct worker *w = calloc(threads, sizeof *w);
+    double t0 = now_s();
+    for (int i = 0; i < threads; i++) {
+        w[i].path = path;
+        w[i].count = count < 0 ? -1 : count / threads + (i < count % threads);
+        w[i].deadline = t0 + secs;
+        if (pthread_create(&w[i].tid, NULL, bench_worker, &w[i])) { perror("pthread_create"); return 2; }
+    }
+    size_t total = 0;
+    long errors = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(w[i].tid, NULL);
+        total += w[i].n;
+        errors += w[i].errors;
+    }
+    double elapsed = now_s() - t0;
+
+    uint32_t *all = malloc((total ? total : 1) * sizeof *all);
+    size_t k = 0;
+    double sum = 0;
+    for (int i = 0; i < threads; i++) {
+        memcpy(all + k, w[i].lat_ns, w[i].n * sizeof *all);
+        k += w[i].n;
+        free(w[i].lat_ns);
+    }
+    for (size_t i = 0; i < total; i++) sum += all[i];
+    qsort(all, total, sizeof *all, cmp_u32);
+    double p50 = total ? all[(total - 1) * 50 / 100] / 1000.0 : 0;
+    double p99 = total ? all[(total - 1) * 99 / 100] / 1000.0 : 0;
+    double mx = total ? all[total - 1] / 1000.0 : 0;
+    printf("file=%s threads=%d ops=%zu errors=%ld p50_us=%.1f p99_us=%.1f ops_per_s=%.0f "
+           "mean_us=%.1f max_us=%.1f seconds=%.3f bytes=%ld\n",
+           path, threads, total, errors, p50, p99, elapsed > 0 ? total / elapsed : 0,
+           total ? sum / total / 1000.0 : 0, mx, elapsed, w[0].last_bytes);
+    free(all);
+    free(w);
+    return total > (size_t)errors ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static const char *base_name(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int starts_with(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Returns NULL when the content is well formed, else a short reason. buf is NUL-terminated. */
+static const char *check_content(const char *name, const char *buf, size_t len) {
+    if (len == 0) return strcmp(name, "diskstats") ? "empty" : NULL;
+    if (memchr(buf, '\0', len)) return "contains a NUL byte";
+    if (buf[len - 1] != '\n') return "does not end with a newline";
+
+    if (!strcmp(name, "meminfo")) {
+        if (!starts_with(buf, "MemTotal:")) return "does not start with MemTotal:";
+        if (!strstr(buf, "\nMemFree:") || !strstr(buf, "\nMemAvailable:")) return "no MemFree/MemAvailable";
+        for (const char *l = buf; *l; l = strchr(l, '\n') + 1) {
+            const char *colon = strchr(l, ':'), *eol = strchr(l, '\n');
+            if (!colon || colon > eol) return "line without ':'";
+            for (const char *c = colon + 1; c < eol; c++)
+                if (*c == '-') return "negative value";
+        }
+    } else if (!strcmp(name, "cpuinfo")) {
+        if (!starts_with(buf, "processor")) return "does not start with processor";
+    } else if (!strcmp(name, "stat")) {
+        if (!starts_with(buf, "cpu  ")) return "no \"cpu  \" first line";
+        if (!strstr(buf, "\ncpu0 ")) return "no cpu0 line";
+        if (!strstr(buf, "\nbtime ")) return "no btime line";
+        for (const char *l = buf; *l && starts_with(l, "cpu"); l = strchr(l, '\n') + 1) {
+            const char *eol = strchr(l, '\n');
+            const char *c = strchr(l, ' ');
+            int fields = 0;
+            for (; c && c < eol; c++) {
+                if (*c == '-') return "negative cpu time";
+                if (*c != ' ' && (c[-1] == ' ')) fields++;
+                if (*c != ' ' && (*c < '0' || *c > '9')) return "non-numeric cpu time";
+            }
+            if (fields < 10) return "cpu line with fewer than 10 fields";
+        }
+    } else if (!strcmp(name, "uptime")) {
+        double a, b;
+        char nl;
+        if (sscanf(buf, "%lf %lf%c", &a, &b, &nl) != 3 || nl != '\n' || a < 0 || b < 0)
+            return "not \"<uptime> <idle>\\n\"";
+    } else if (!strcmp(name, "loadavg")) {
+        double a, b, c;
+        int r, t, pid;
+        if (sscanf(buf, "%lf %lf %lf %d/%d %d", &a, &b, &c, &r, &t, &pid) != 6 || a < 0 || b < 0 || c < 0
+            || r < 0 || t < 0 || pid < 0)
+            return "not \"l1 l5 l15 r/t pid\"";
+    } else if (!strcmp(name, "swaps")) {
+        if (!starts_with(buf, "Filename")) return "does not start with Filename";
+    } else if (!strcmp(name, "diskstats")) {
+        for (const char *l = buf; *l; l = strchr(l, '\n') + 1) {
+            const char *eol = strchr(l, '\n');
+            int fields = 0, in = 0;
+            for (const char *c = l; c < eol; c++) {
+                if (*c != ' ' && !in) fields++;
+                in = *c != ' ';
+            }
+            if (fields < 14) return "diskstats line with fewer than 14 fields";
+        }
+    } else if (!strcmp(name, "online") || !strcmp(name, "possible") || !strcmp(name, "present")) {
+        for (size_t i = 0; i + 1 < len; i++)
+            if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == ','))
+                return "not a CPU list";
+        if (buf[0] < '0' || buf[0] > '9') return "not a CPU list";
+    }
+    return NULL;
+}
+
+static int cmd_check(long count, int nfiles, char **files) {
+    long total_reads = 0, total_errors = 0;
+    char *buf = NULL;
+    size_t cap = 0;
+    for (int f = 0; f < nfiles; f++) {
+        long errors = 0;
+        long bytes_min = -1, bytes_max = 0;
+        char first_error[256] = "";
+        const char *name = base_name(files[f]);
+        for (long i = 0; i < count; i++) {
+            long r = read_file(files[f], &buf, &cap);
+            const char *why = NULL;
+            char tmp[128];
+            if (r < 0) {
+                snprintf(tmp, sizeof tmp, "read error: %s", strerror((int)-r));
+                why = tmp;
+            } else {
+                if (bytes_min < 0 || r < bytes_min) bytes_min = r;
+                if (r > bytes_max) bytes_max = r;
+                if ((size_t)r == cap) { /* make room for the terminator */
+                    char *nb = realloc(buf, cap + 1);
+                    if (!nb) { perror("realloc"); return 2; }
+                    buf = nb;
+                    cap++;
+                }
+                buf[r] = '\0';
+                why = check_content(name, buf, (size_t)r);
+            }
+            if (why) {
+                if (!errors) snprintf(first_error, sizeof first_error, "read %ld: %s", i + 1, why);
+                errors++;
+            }
+        }
+        printf("%s reads=%ld errors=%ld bytes=%ld..%ld%s%s\n", files[f], count, errors,
+               bytes_min < 0 ? 0 : bytes_min, bytes_max, errors ? " first_error=" : "", first_error);
+        total_reads += count;
+        total_errors += errors;
+    }
+    free(buf);
+    printf("check: %s reads=%ld errors=%ld\n", total_errors ? "FAILED" : "ok", total_reads, total_errors);
+    return total_errors ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- loop */
+
+static int cmd_loop(const char *path, long interval_ms) {
+    char *buf = NULL;
+    size_t cap = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (;;) {
+        long r = read_file(path, &buf, &cap);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (r < 0) {
+            printf("%s.%03ldZ err=%s(%ld) %s\n", when, ts.tv_nsec / 1000000, strerrorname_np((int)-r)
+                   ? strerrorname_np((int)-r) : "?", -r, strerror((int)-r));
+        } else if (r == 0) {
+            printf("%s.%03ldZ err=EMPTY(0) empty file\n", when, ts.tv_nsec / 1000000);
+        } else {
+            char *nl = memchr(buf, '\n', (size_t)r);
+            int n = nl ? (int)(nl - buf) : (int)r;
+            printf("%s.%03ldZ ok %.*s\n", when, ts.tv_nsec / 1000000, n, buf);
+        }
+        if (interval_ms > 0) {
+            struct timespec d = {interval_ms / 1000, (interval_ms % 1000) * 1000000L};
+            nanosleep(&d, NULL);
+        }
+    }
+    return 0; /* not reached */
+}
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: procread bench <file> <threads> <count|seconds's'>\n"
+            "       procread check <count> <file>...\n"
+            "       procread loop <file> <interval_ms>\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 5 && !strcmp(argv[1], "bench")) return cmd_bench(argv[2], atoi(argv[3]), argv[4]);
+    if (argc >= 4 && !strcmp(argv[1], "check")) return cmd_check(atol(argv[2]), argc - 3, argv + 3);
+    if (argc >= 4 && !strcmp(argv[1], "loop")) return cmd_loop(argv[2], atol(argv[3]));
+    return usage();
+}
