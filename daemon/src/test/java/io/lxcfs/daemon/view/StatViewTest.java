@@ -64,7 +64,8 @@ class StatViewTest {
                 + "cpu0 1500 0 500 73000 0 0 0 0 0 0\n"
                 + "cpu1 1500 0 500 73000 0 0 0 0 0 0\n"
                 + HOST_TAIL_HEAD
-                + "procs_running 2\n"
+                // The reader (PID) counts as running: it waits in our FUSE read, the kernel would see it run.
+                + "procs_running 3\n"
                 + "procs_blocked 1\n"
                 + HOST_SOFTIRQ;
         assertEquals(expected, render(ProcFile.STAT));
@@ -244,7 +245,7 @@ class StatViewTest {
         t.thread(PID + 1, 'D');
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  400 0 0 399600 0 0 0 0 0 0\ncpu0 100 0 0 99900 0 0 0 0 0 0\n"), s);
-        assertHas(s, "\nprocs_running 0\nprocs_blocked 1\n");
+        assertHas(s, "\nprocs_running 1\nprocs_blocked 1\n"); // 1: the reader
     }
 
     @Test
@@ -252,7 +253,7 @@ class StatViewTest {
         v2("max 100000", 0, 0);
         t.v2Cgroup(CTR + "/worker").procs(PID + 10).threads(PID + 10, PID + 11);
         t.thread(PID + 10, 'R').thread(PID + 11, 'R');
-        assertHas(render(ProcFile.STAT), "\nprocs_running 4\nprocs_blocked 1\n");
+        assertHas(render(ProcFile.STAT), "\nprocs_running 5\nprocs_blocked 1\n"); // incl. the reader
     }
 
     // ---------------------------------------------------------------- uptime
