@@ -176,6 +176,7 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 hz="$(getconf CLK_TCK)"
 
 sleep 2
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 ours_rss_idle="$(rss_kib "$ours_pid")"
 ref_rss_idle="$(rss_kib "$ref_pid")"
 
@@ -274,5 +275,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "Reader cgroup: v$cg_version, memory $mem_limit, cpu quota $cpu_quota/$cpu_period, cpuset $cpuset;" \
        "median of $rounds rounds of ${seconds} s per run, after $warmup warm-up reads per file; host: $(nproc --all) CPUs, $(uname -r)."
   [ -n "$throttled" ] && echo "Reader cgroup cpu.stat after the run: $throttled"
+  echo "Host load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Ratios: latency and CPU lower is better for us (< 1), reads/s higher is better (> 1)."
 } | tee "${BENCH_OUT:-/dev/null}"
