@@ -103,6 +103,18 @@ class RenderersTest {
         assertEquals(now, now.monotonicAfter(null));
     }
 
+    @Test
+    void monotonicAfterFoldsCpusThatAreNoLongerShown() {
+        CpuTimes prev = new CpuTimes(new long[] {10, 20, 30}, new long[] {1, 2, 3}, new long[] {100, 200, 300});
+        CpuTimes shrunk = new CpuTimes(new long[] {5}, new long[] {1}, new long[] {50}).monotonicAfter(prev);
+        assertArrayEquals(new long[] {60}, shrunk.user());
+        assertArrayEquals(new long[] {6}, shrunk.system());
+        assertArrayEquals(new long[] {600}, shrunk.idle());
+        CpuTimes grown = new CpuTimes(new long[] {0, 0, 0, 7}, new long[] {0, 0, 0, 0}, new long[] {0, 0, 0, 0})
+                .monotonicAfter(prev);
+        assertArrayEquals(new long[] {10, 20, 30, 7}, grown.user());
+    }
+
     static final String ARM32 = ""
             + "processor\t: 0\nmodel name\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 38.40\n"
             + "Features\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm crc32 \n"
