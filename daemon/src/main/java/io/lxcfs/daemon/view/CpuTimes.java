@@ -25,18 +25,32 @@ public record CpuTimes(long[] user, long[] system, long[] idle) {
         return new CpuTimes(usage.user().clone(), usage.system().clone(), idle);
     }
 
-    /** This reading, with each counter raised to at least what {@code previous} showed for the same CPU. */
+    /**
+     * This reading, with each counter raised to at least what {@code previous} showed for the same CPU.
+     * When a resize changed N, the previous counters of CPUs no longer shown are folded onto the remaining
+     * ones ({@code cpu % N}, as usage_all folding does): otherwise the aggregate cpu line, the sum of the
+     * cpuN lines, would go back on a shrink.
+     */
     public CpuTimes monotonicAfter(CpuTimes previous) {
-        if (previous == null || previous.user.length != user.length) {
+        if (previous == null) {
             return this;
         }
+        int n = user.length;
         long[] u = user.clone();
         long[] s = system.clone();
         long[] i = idle.clone();
-        for (int k = 0; k < u.length; k++) {
-            u[k] = Math.max(u[k], previous.user[k]);
-            s[k] = Math.max(s[k], previous.system[k]);
-            i[k] = Math.max(i[k], previous.idle[k]);
+        long[] pu = new long[n];
+        long[] ps = new long[n];
+        long[] pi = new long[n];
+        for (int k = 0; k < previous.user.length; k++) {
+            pu[k % n] += previous.user[k];
+            ps[k % n] += previous.system[k];
+            pi[k % n] += previous.idle[k];
+        }
+        for (int k = 0; k < n; k++) {
+            u[k] = Math.max(u[k], pu[k]);
+            s[k] = Math.max(s[k], ps[k]);
+            i[k] = Math.max(i[k], pi[k]);
         }
         return new CpuTimes(u, s, i);
     }

@@ -16,13 +16,17 @@ public final class CpuinfoRenderer {
         int n = view.count();
         StringBuilder out = new StringBuilder(hostCpuinfo.length() * n / Math.max(1, view.cpuset().length) + 256);
         String[] blocks = hostCpuinfo.split("\n\n", -1);
-        for (String block : blocks) {
+        for (int b = 0; b < blocks.length; b++) {
+            String block = blocks[b];
             if (block.isEmpty()) {
                 continue;
             }
+            // The last block has no blank line after it (e.g. ARM32's Hardware/Revision/Serial trailer, which
+            // ends the file with a single newline): do not invent one.
+            boolean last = b == blocks.length - 1;
             int processor = processorOf(block);
             if (processor < 0) {
-                out.append(block).append("\n\n");
+                out.append(block).append(last ? "" : "\n\n");
                 continue;
             }
             int idx = view.indexOf(processor);
@@ -32,7 +36,9 @@ public final class CpuinfoRenderer {
             for (String line : block.split("\n")) {
                 out.append(rewrite(line, idx, n)).append('\n');
             }
-            out.append('\n');
+            if (!last) {
+                out.append('\n');
+            }
         }
         return out.toString();
     }

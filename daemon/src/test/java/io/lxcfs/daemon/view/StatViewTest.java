@@ -187,6 +187,31 @@ class StatViewTest {
     }
 
     @Test
+    void countersStayMonotonicWhenAResizeChangesN() throws Exception {
+        // In-place pod resize: 2 CPUs -> 1 CPU -> 3 CPUs between reads. Neither the cpu line nor any cpuN
+        // line that stays visible may go back, and the cpu line stays the sum of the cpuN lines.
+        CgroupNode c = v2("200000 100000", 30_000_000, 10_000_000);
+        String[] quotas = {"100000 100000", "300000 100000"};
+        long[][] prev = cpuFields(render(ProcFile.STAT));
+        int step = 0;
+        for (String q : quotas) {
+            step++;
+            t.file("proc/uptime", (10000 + step) + ".00 38000.00\n");
+            c.set("cpu.max", q + "\n");
+            String s = render(ProcFile.STAT);
+            long[][] now = cpuFields(s);
+            assertSumsMatch(s);
+            for (int line = 0; line < Math.min(prev.length, now.length); line++) {
+                for (int col = 0; col < now[line].length; col++) {
+                    assertTrue(now[line][col] >= prev[line][col], "after " + q + ": line " + line + " col " + col
+                            + " went from " + prev[line][col] + " to " + now[line][col] + "\n" + s);
+                }
+            }
+            prev = now;
+        }
+    }
+
+    @Test
     void v1UsageAllFoldsHostCpusOutsideTheViewPreservingTotals() throws Exception {
         t.v1();
         FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
