@@ -38,6 +38,9 @@ public class ClusterAccess {
         if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
             return true;
         }
+        if (System.getProperty("kubernetes.master") != null || System.getenv("KUBERNETES_MASTER") != null) {
+            return true;
+        }
         var cfg = ConfigProvider.getConfig();
         if (cfg.getOptionalValue("quarkus.kubernetes-client.api-server-url", String.class).isPresent()) {
             return true;

@@ -135,7 +135,8 @@ public class TlsManager {
     }
 
     /**
-     * One round of maintenance as of {@code now}: renew what is due, pick up changed files or Secrets, re-assert the
+     * One round of maintenance as if it were {@code now} (the scheduler passes the real time; tests pass a later
+     * one): renew what is due, pick up changed files or Secrets, re-assert the
      * caBundle. Returns true when the served certificate changed. Must not run on an event-loop thread.
      */
     public synchronized boolean check(Instant now) {
@@ -183,10 +184,10 @@ public class TlsManager {
     public List<String> serviceNames() {
         String svc = config.tls().serviceName();
         String ns = cluster.namespace();
-        List<String> names = new ArrayList<>(List.of(svc, svc + "." + ns, svc + "." + ns + ".svc",
-                svc + "." + ns + ".svc.cluster.local"));
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(List.of(svc, svc + "." + ns,
+                svc + "." + ns + ".svc", svc + "." + ns + ".svc.cluster.local"));
         config.tls().extraSans().ifPresent(names::addAll);
-        return names;
+        return new ArrayList<>(names);
     }
 
     private ServingMaterial selfManaged(ServingMaterial served, Instant now) {
@@ -228,8 +229,13 @@ public class TlsManager {
         return m;
     }
 
-    /** A new serving certificate, reusing the CA unless it would expire before the new certificate. */
+    /**
+     * A new serving certificate, reusing the CA unless it would expire before the new certificate. {@code now} drives
+     * the decisions (which CA to keep); the certificates themselves are always issued from the real clock, so tests can
+     * ask "what if it were later" and still get certificates that are valid now.
+     */
     ServingMaterial issue(ServingMaterial previous, List<String> names, Instant now) {
+        Instant issueAt = clock.instant();
         Certificates.Issued ca = null;
         List<X509Certificate> bundle = new ArrayList<>();
         if (previous != null && previous.caKeyPem() != null) {
@@ -248,10 +254,10 @@ public class TlsManager {
             }
         }
         if (ca == null) {
-            ca = Certificates.newCa("lxcfs-webhook-ca", now, config.tls().caValidity());
+            ca = Certificates.newCa("lxcfs-webhook-ca", issueAt, config.tls().caValidity());
             bundle.add(0, ca.certificate());
         }
-        Certificates.Issued leaf = Certificates.newServing(ca, names, now, config.tls().certValidity());
+        Certificates.Issued leaf = Certificates.newServing(ca, names, issueAt, config.tls().certValidity());
         return new ServingMaterial(Certificates.pem(leaf.certificate()), Certificates.pem(leaf.key()),
                 Certificates.pem(bundle), Certificates.pem(ca.key()));
     }
@@ -381,8 +387,9 @@ public class TlsManager {
     }
 
     private ServingMaterial local(Instant now) {
-        List<String> names = new ArrayList<>(List.of("localhost", "127.0.0.1", "::1"));
-        config.tls().extraSans().ifPresent(names::addAll);
+        java.util.LinkedHashSet<String> nameSet = new java.util.LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
+        config.tls().extraSans().ifPresent(nameSet::addAll);
+        List<String> names = new ArrayList<>(nameSet);
         Path dir = localDir();
         try {
             Files.createDirectories(dir);
