@@ -1,0 +1,136 @@
+package io.lxcfs.webhook.core;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.lxcfs.crds.v1alpha1.ProcFileName;
+
+/**
+ * The mutation of docs/kubernetes-spec.md section 2, as a pure function from a pod to the mutated pod.
+ *
+ * <ul>
+ *   <li>one {@code hostPath} volume of {@code type: File} per selected file, named
+ *       {@code lxcfs-proc-meminfo} ... {@code lxcfs-sys-devices-system-cpu-online}, source
+ *       {@code <mountPath>/proc/<name>} or {@code <mountPath>/sys/devices/system/cpu/online};</li>
+ *   <li>a read-only mount of each at its real path on every container, and on every init
+ *       container when {@link MutationOptions#initContainers()};</li>
+ *   <li>a container that already mounts one of the paths keeps its own mount for that path;</li>
+ *   <li>a volume of the same name that already exists is kept as is (idempotent: mutating a
+ *       mutated pod changes nothing);</li>
+ *   <li>the annotation {@value #STATUS_ANNOTATION}={@value #STATUS_INJECTED}, other annotations
+ *       untouched.</li>
+ * </ul>
+ * Nothing else in the pod changes. The input is never modified. Windows pods come back unchanged.
+ */
+public final class PodMutator {
+    public static final String ENABLE_ANNOTATION = "lxcfs.io/enable";
+    public static final String STATUS_ANNOTATION = "lxcfs.io/status";
+    public static final String STATUS_INJECTED = "injected";
+
+    private PodMutator() {
+    }
+
+    /** Returns the mutated copy of {@code pod}; {@code pod} itself is not modified. */
+    public static Pod mutate(Pod pod, MutationOptions options) {
+        Pod out = new PodBuilder(pod).build();
+        if (isWindows(pod) || out.getSpec() == null) {
+            return out;
+        }
+        PodSpec spec = out.getSpec();
+        Set<String> usedVolumes = new HashSet<>();
+        spec.setContainers(mountAll(spec.getContainers(), options, usedVolumes));
+        if (options.initContainers()) {
+            spec.setInitContainers(mountAll(spec.getInitContainers(), options, usedVolumes));
+        }
+        List<Volume> volumes = spec.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(spec.getVolumes());
+        Set<String> existing = new HashSet<>();
+        volumes.forEach(v -> existing.add(v.getName()));
+        for (ProcFileName file : ProcFileName.values()) {
+            if (usedVolumes.contains(file.volumeName()) && !existing.contains(file.volumeName())) {
+                volumes.add(volume(file, options));
+            }
+        }
+        spec.setVolumes(volumes);
+
+        Map<String, String> annotations = out.getMetadata().getAnnotations() == null ? new LinkedHashMap<>()
+                : new LinkedHashMap<>(out.getMetadata().getAnnotations());
+        annotations.put(STATUS_ANNOTATION, STATUS_INJECTED);
+        out.getMetadata().setAnnotations(annotations);
+        return out;
+    }
+
+    /** {@code spec.os.name: windows}, or a node selector for {@code kubernetes.io/os: windows}. */
+    public static boolean isWindows(Pod pod) {
+        PodSpec spec = pod.getSpec();
+        if (spec == null) {
+            return false;
+        }
+        if (spec.getOs() != null && "windows".equalsIgnoreCase(spec.getOs().getName())) {
+            return true;
+        }
+        Map<String, String> ns = spec.getNodeSelector();
+        return ns != null && "windows".equalsIgnoreCase(ns.get("kubernetes.io/os"));
+    }
+
+    private static List<Container> mountAll(List<Container> containers, MutationOptions options, Set<String> used) {
+        if (containers == null) {
+            return null;
+        }
+        List<Container> out = new ArrayList<>(containers.size());
+        for (Container c : containers) {
+            List<VolumeMount> mounts = c.getVolumeMounts() == null ? new ArrayList<>()
+                    : new ArrayList<>(c.getVolumeMounts());
+            Set<String> paths = new HashSet<>();
+            for (VolumeMount m : mounts) {
+                paths.add(normalize(m.getMountPath()));
+                used.add(m.getName()); // an lxcfs volume mounted by a previous pass stays needed
+            }
+            boolean changed = false;
+            for (ProcFileName file : options.files()) {
+                if (!paths.contains(file.containerPath())) {
+                    mounts.add(new VolumeMountBuilder().withName(file.volumeName())
+                            .withMountPath(file.containerPath()).withReadOnly(true).build());
+                    used.add(file.volumeName());
+                    changed = true;
+                }
+            }
+            if (changed) {
+                Container copy = new io.fabric8.kubernetes.api.model.ContainerBuilder(c).build();
+                copy.setVolumeMounts(mounts);
+                out.add(copy);
+            } else {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static Volume volume(ProcFileName file, MutationOptions options) {
+        return new VolumeBuilder().withName(file.volumeName())
+                .withNewHostPath().withPath(options.hostPath(file)).withType("File").endHostPath()
+                .build();
+    }
+
+    private static String normalize(String path) {
+        if (path == null) {
+            return "";
+        }
+        String p = path.replaceAll("/{2,}", "/");
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+}
