@@ -45,29 +45,7 @@ ours_pid=""
 ref_pid=""
 child_pid=""
 
-# ---------------------------------------------------------------- cgroup (v1 or v2)
 cg_dirs=()
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-  cg_version=2
-  cg="/sys/fs/cgroup/$id"
-  mkdir "$cg"
-  cg_dirs=("$cg")
-  for c in cpu cpuset memory io pids; do
-    grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
-      || echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-  done
-else
-  cg_version=1
-  for c in memory cpu cpuacct cpuset blkio pids; do
-    [ -d "/sys/fs/cgroup/$c" ] || continue
-    # cpu and cpuacct may be co-mounted (cpu,cpuacct): create each directory once.
-    d="$(readlink -f "/sys/fs/cgroup/$c")/$id"
-    case " ${cg_dirs[*]:-} " in *" $d "*) continue ;; esac
-    mkdir "$d"
-    cg_dirs+=("$d")
-  done
-fi
-
 cleanup() {
   local rc=$?
   set +e
@@ -105,6 +83,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- cgroup (v1 or v2)
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  cg_version=2
+  cg="/sys/fs/cgroup/$id"
+  mkdir "$cg"
+  cg_dirs=("$cg")
+  for c in cpu cpuset memory io pids; do
+    grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+      || echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+  done
+else
+  cg_version=1
+  for c in memory cpu cpuacct cpuset blkio pids; do
+    [ -d "/sys/fs/cgroup/$c" ] || continue
+    # cpu and cpuacct may be co-mounted (cpu,cpuacct): create each directory once.
+    d="$(readlink -f "/sys/fs/cgroup/$c")/$id"
+    case " ${cg_dirs[*]:-} " in *" $d "*) continue ;; esac
+    mkdir "$d"
+    cg_dirs+=("$d")
+  done
+fi
+
 
 if [ "$cg_version" = 2 ]; then
   echo "$(numfmt --from=iec "$mem_limit")" >"$cg/memory.max"
