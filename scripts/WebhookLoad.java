@@ -2,28 +2,26 @@
 // Sends AdmissionReview v1 requests for an annotated Deployment-style pod at fixed rates and reports latency
 // percentiles measured from each request's scheduled send time (so a stalled server cannot hide queueing delay).
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 public class WebhookLoad {
+    static final int WORKERS = 16;
     static final String POD = """
         {"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-7c5ddbdf54-","namespace":"shop",
          "labels":{"app":"web","pod-template-hash":"7c5ddbdf54"},
@@ -48,7 +46,7 @@ public class WebhookLoad {
         Path ca = null;
         int[] rates = { 100, 500, 1000 };
         int seconds = 20;
-        int warmup = 10;
+        int warmup = 30;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
@@ -62,8 +60,10 @@ public class WebhookLoad {
         if (ca == null) {
             throw new IllegalArgumentException("--ca <file> (the webhook's CA certificate) is required");
         }
-        HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca)).version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(2)).build();
+        System.setProperty("http.maxConnections", String.valueOf(WORKERS)); // keep every worker's connection alive
+        // one factory for every request of every phase: the JDK's keep-alive cache reuses a connection only for the
+        // same factory, so the warm-up opens the connections (like the API server's pool) and the phases reuse them
+        SSLSocketFactory client = trusting(ca).getSocketFactory();
         URI uri = URI.create(url);
 
         if (warmup > 0) {
@@ -95,38 +95,71 @@ public class WebhookLoad {
         }
     }
 
-    static Result run(HttpClient client, URI uri, int rate, int seconds) throws Exception {
+    /**
+     * Open loop with a fixed pool of blocking workers on kept-alive HTTPS connections: request i is due at
+     * start + i/rate; a worker takes the next due request, waits for its time, sends it, and records the latency from
+     * the due time (so time spent queued behind a slow response counts).
+     */
+    static Result run(SSLSocketFactory factory, URI uri, int rate, int seconds) throws Exception {
         int n = rate * seconds;
         long[] lat = new long[n];
         AtomicInteger errors = new AtomicInteger();
-        AtomicInteger done = new AtomicInteger();
-        List<CompletableFuture<?>> futures = new ArrayList<>(n);
+        AtomicInteger next = new AtomicInteger();
         long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long scheduled = start + i * interval;
-            long wait;
-            while ((wait = scheduled - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            String body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\""
-                    + "bench-" + rate + "-" + i + "\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
-                    + "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},\"namespace\":\"shop\","
-                    + "\"operation\":\"CREATE\",\"dryRun\":false,\"object\":" + POD + "}}";
-            HttpRequest req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            final int idx = i;
-            futures.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                lat[idx] = System.nanoTime() - scheduled;
-                if (e != null || r.statusCode() != 200 || !r.body().contains("\"patchType\":\"JSONPatch\"")) {
-                    if (errors.incrementAndGet() <= 3) {
-                        System.err.println("error: " + (e != null ? e : r.statusCode() + " " + r.body()));
+        long start = System.nanoTime() + 50_000_000L;
+        Thread[] workers = new Thread[WORKERS];
+        for (int w = 0; w < WORKERS; w++) {
+            workers[w] = new Thread(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < n) {
+                    long scheduled = start + i * interval;
+                    long wait;
+                    while ((wait = scheduled - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    try {
+                        String body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                                + "\"request\":{\"uid\":\"bench-" + rate + "-" + i + "\",\"kind\":{\"group\":\"\","
+                                + "\"version\":\"v1\",\"kind\":\"Pod\"},\"resource\":{\"group\":\"\",\"version\":\"v1\","
+                                + "\"resource\":\"pods\"},\"namespace\":\"shop\",\"operation\":\"CREATE\","
+                                + "\"dryRun\":false,\"object\":" + POD + "}}";
+                        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                        HttpsURLConnection c = (HttpsURLConnection) uri.toURL().openConnection();
+                        c.setSSLSocketFactory(factory);
+                        c.setRequestMethod("POST");
+                        c.setDoOutput(true);
+                        // buffered (not streaming) mode: headers and body leave in one write, no Nagle/delayed-ACK stall
+                        c.setRequestProperty("Content-Type", "application/json");
+                        c.setConnectTimeout(10_000);
+                        c.setReadTimeout(10_000);
+                        try (OutputStream out = c.getOutputStream()) {
+                            out.write(bytes);
+                        }
+                        int status = c.getResponseCode();
+                        byte[] resp;
+                        try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                            resp = in == null ? new byte[0] : in.readAllBytes();
+                        }
+                        lat[i] = System.nanoTime() - scheduled;
+                        if (status != 200 || !new String(resp, StandardCharsets.UTF_8)
+                                .contains("\"patchType\":\"JSONPatch\"")) {
+                            if (errors.incrementAndGet() <= 3) {
+                                System.err.println("error: " + status + " " + new String(resp, StandardCharsets.UTF_8));
+                            }
+                        }
+                    } catch (Exception e) {
+                        lat[i] = System.nanoTime() - scheduled;
+                        if (errors.incrementAndGet() <= 3) {
+                            System.err.println("error: " + e);
+                        }
                     }
                 }
-                done.incrementAndGet();
-            }));
+            }, "load-" + w);
+            workers[w].start();
         }
-        CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).exceptionally(t -> null).join();
+        for (Thread t : workers) {
+            t.join();
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
         long[] sorted = lat.clone();
         Arrays.sort(sorted);

@@ -163,6 +163,29 @@ public final class Certificates {
         }
     }
 
+    /** Whether {@code key} is the private key of {@code cert} (a file pair caught mid-rotation is not). */
+    public static boolean matches(PrivateKey key, X509Certificate cert) {
+        try {
+            String alg = "EC".equals(key.getAlgorithm()) ? "SHA256withECDSA"
+                    : "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : null;
+            if (alg == null) {
+                return true; // unusual key type: let the TLS stack judge
+            }
+            byte[] probe = new byte[32];
+            RANDOM.nextBytes(probe);
+            java.security.Signature s = java.security.Signature.getInstance(alg);
+            s.initSign(key);
+            s.update(probe);
+            byte[] sig = s.sign();
+            java.security.Signature v = java.security.Signature.getInstance(alg);
+            v.initVerify(cert.getPublicKey());
+            v.update(probe);
+            return v.verify(sig);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     /** Whether {@code cert} is valid for every one of {@code names} (exact SAN match). */
     public static boolean covers(X509Certificate cert, List<String> names) {
         try {

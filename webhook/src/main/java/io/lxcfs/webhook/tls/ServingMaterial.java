@@ -27,6 +27,15 @@ public record ServingMaterial(String certChainPem, String keyPem, String caBundl
         return Certificates.parsePrivateKey(keyPem);
     }
 
+    /** Throws when the certificate or key cannot be read or do not belong together. */
+    public ServingMaterial validate() {
+        if (!Certificates.matches(key(), leaf())) {
+            throw new IllegalArgumentException("the private key does not belong to the certificate");
+        }
+        caCertificates();
+        return this;
+    }
+
     /** Same leaf and key (what the server presents). */
     public boolean sameServing(ServingMaterial other) {
         return other != null && certChainPem.equals(other.certChainPem) && keyPem.equals(other.keyPem);

@@ -315,11 +315,7 @@ public class TlsManager {
             return null;
         }
         try {
-            ServingMaterial m = new ServingMaterial(crt, key, ca, caKey);
-            m.leaf();
-            m.key();
-            m.caCertificates();
-            return m;
+            return new ServingMaterial(crt, key, ca, caKey).validate();
         } catch (RuntimeException e) {
             LOG.warnf("Secret %s holds an unreadable certificate: %s", s.getMetadata().getName(), e.getMessage());
             return null;
@@ -364,11 +360,8 @@ public class TlsManager {
         Path crt = config.tls().certFile();
         Path key = config.tls().keyFile();
         try {
-            ServingMaterial m = new ServingMaterial(Files.readString(crt, StandardCharsets.US_ASCII),
-                    Files.readString(key, StandardCharsets.US_ASCII), null, null);
-            m.leaf();
-            m.key();
-            return m;
+            return new ServingMaterial(Files.readString(crt, StandardCharsets.US_ASCII),
+                    Files.readString(key, StandardCharsets.US_ASCII), null, null).validate();
         } catch (IOException | RuntimeException e) {
             if (tls != null) {
                 // mid-rotation (files being swapped) or broken: keep serving what we have
@@ -399,7 +392,7 @@ public class TlsManager {
                     existing = new ServingMaterial(Files.readString(dir.resolve(TLS_CRT)),
                             Files.readString(dir.resolve(TLS_KEY)), Files.readString(dir.resolve(CA_CRT)),
                             Files.readString(dir.resolve(CA_KEY)));
-                    existing.key();
+                    existing.validate();
                 } catch (IOException | RuntimeException e) {
                     existing = null;
                 }
