@@ -62,11 +62,6 @@ public final class Https {
     }
 
     /** POST with "Expect: 100-continue", so a body the server refuses up front is not sent at all. */
-    public Reply postExpectContinue(String path, String contentType, byte[] body) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType).expectContinue(true)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
-    }
-
     public Reply post(String path, String json) {
         return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
