@@ -103,6 +103,40 @@ final class Chart {
         }
     }
 
+    /**
+     * NOTES.txt as {@code helm install} would print it. helm-java's template leaves NOTES out and its dry-run install
+     * needs a cluster, so a copy of the chart renders the notes through {@code tpl} into a ConfigMap.
+     */
+    static String notes(Map<String, Object> values) {
+        Path copy = null;
+        Path file = writeTemp("values", values);
+        try {
+            copy = Files.createTempDirectory("lxcfs-chart-notes");
+            Path chart = copy.resolve("lxcfs-k8s");
+            copyTree(dir(), chart);
+            // .Files cannot read templates/, so the notes go next to Chart.yaml
+            Files.copy(chart.resolve("templates/NOTES.txt"), chart.resolve("notes-under-test.txt"));
+            Files.writeString(chart.resolve("templates/zz-notes-under-test.yaml"), """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: notes-under-test
+                    data:
+                      notes: {{ tpl (.Files.Get "notes-under-test.txt") . | quote }}
+                    """);
+            String out = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withValuesFile(file).call();
+            return new Rendered(out).named(io.fabric8.kubernetes.api.model.ConfigMap.class, "notes-under-test")
+                    .orElseThrow().getData().get("notes");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            delete(file);
+            if (copy != null) {
+                delete(copy);
+            }
+        }
+    }
+
     /** Helm's merge rule for values: maps merge recursively, anything else replaces. */
     static void merge(ObjectNode into, JsonNode from) {
         from.fields().forEachRemaining(e -> {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -34,11 +33,17 @@ class ChartLintTest {
         assertTrue(r.isFailed(), r.getMessages().toString());
     }
 
-    @Test
-    void notesTellHowToCheckAPod() throws Exception {
-        String notes = Files.readString(Chart.dir().resolve("templates/NOTES.txt"));
-        assertTrue(notes.contains("lxcfs.io/enable"), notes);
-        assertTrue(notes.contains("kubectl exec") && notes.contains("cat /proc/meminfo"), notes);
+    @ParameterizedTest
+    @ValueSource(strings = {"self-managed", "cert-manager", "secret"})
+    void notesTellHowToCheckAPod(String mode) {
+        String notes = Chart.notes(Chart.values(ChartRenderTest.tlsMode(mode)));
+        assertTrue(notes.contains("rollout status daemonset/lxcfs-daemon"), notes);
+        assertTrue(notes.contains("rollout status deployment/lxcfs-webhook"), notes);
+        assertTrue(notes.contains("--annotations=lxcfs.io/enable=true"), notes);
+        assertTrue(notes.contains("kubectl exec lxcfs-demo -- cat /proc/meminfo"), notes);
         assertTrue(notes.contains("lxcfs.io/status"), notes);
+        assertTrue(notes.contains("outside " + Chart.NAMESPACE + ", kube-system, kube-node-lease"), notes);
+        assertTrue(notes.contains("certificate lxcfs-webhook") == mode.equals("cert-manager"), notes);
+        assertTrue(notes.contains("caBundle") == mode.equals("self-managed"), notes);
     }
 }
