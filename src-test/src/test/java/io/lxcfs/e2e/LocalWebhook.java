@@ -55,13 +55,11 @@ final class LocalWebhook implements AutoCloseable {
 
     private final ServiceProcess process;
     private final URI mutate;
-    private final Path caFile;
     private final HttpClient client;
 
     private LocalWebhook(ServiceProcess process, URI mutate, Path caFile) throws Exception {
         this.process = process;
         this.mutate = mutate;
-        this.caFile = caFile;
         this.client = HttpClient.newBuilder().sslContext(trustingOnly(caFile)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -86,19 +84,19 @@ final class LocalWebhook implements AutoCloseable {
                     () -> p.log().contains("Listening on: https://127.0.0.1:" + port) && CA_LINE.matcher(p.log()).find());
             Matcher m = CA_LINE.matcher(p.log());
             m.find();
-            return new LocalWebhook(p, URI.create("https://127.0.0.1:" + port + "/mutate"), Path.of(m.group(1)));
+            LocalWebhook w = new LocalWebhook(p, URI.create("https://127.0.0.1:" + port + "/mutate"), Path.of(m.group(1)));
+            // Ready (the tls check included), over a handshake that trusts only the logged CA.
+            p.awaitReady("readiness over HTTPS", Duration.ofSeconds(30), () -> w.get("/q/health/ready") == 200);
+            return w;
         } catch (Exception e) {
             p.close();
             throw e;
         }
     }
 
-    Path caFile() {
-        return caFile;
-    }
-
-    String log() {
-        return process.log();
+    int get(String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(mutate.resolve(path)).timeout(Duration.ofSeconds(5)).build();
+        return client.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     /** Sends {@code pod} as a CREATE in {@code namespace}; returns the response and the pod with the patch applied. */
@@ -126,7 +124,7 @@ final class LocalWebhook implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(K8S.asJson(review), StandardCharsets.UTF_8)).build();
         HttpResponse<String> reply = client.send(req, HttpResponse.BodyHandlers.ofString());
         if (reply.statusCode() != 200) {
-            throw new IllegalStateException("webhook answered " + reply.statusCode() + ": " + reply.body());
+            throw new IllegalStateException("webhook answered " + reply.statusCode() + ": " + reply.body() + "\nlog:\n" + process.log());
         }
         AdmissionResponse response = K8S.unmarshal(reply.body(), AdmissionReview.class).getResponse();
         if (!uid.equals(response.getUid())) {

@@ -68,14 +68,6 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + ": no " + what + " within " + timeout + " (last error: " + last + "):\n" + log());
     }
 
-    long pid() {
-        return process.pid();
-    }
-
-    boolean isAlive() {
-        return process.isAlive();
-    }
-
     String log() {
         try {
             return Files.readString(log);
