@@ -1,7 +1,7 @@
 # Thin wrapper over Maven; the build logic lives in the poms.
 MVN ?= mvn -B -ntp
 
-.PHONY: all deps build run test bench images chart-crds clean
+.PHONY: all deps build run test e2e bench images chart-crds clean
 
 all: build
 
@@ -12,13 +12,20 @@ deps:
 build:
 	$(MVN) -DskipTests package
 
-## Build and start the daemon in the foreground, serving the view at $${LXCFS_MOUNT_PATH:-/var/lib/lxcfs}.
+## Build and start in the foreground the daemon, serving the view at $${LXCFS_MOUNT_PATH:-/var/lib/lxcfs}, and the
+## webhook beside it at https://127.0.0.1:8443/mutate.
 run: deps build
 	scripts/run-local.sh
 
 ## Unit tests, then integration tests (real FUSE mounts, real cgroups, runc containers).
 test: deps
 	$(MVN) verify
+
+## Only the end-to-end test (examples/pod.yaml through the webhook, run with runc against the daemon's FUSE view):
+## builds the modules it needs and skips every other test.
+e2e: deps
+	$(MVN) -pl src-test -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+		-Dit.test=PodEndToEndIT -Dfailsafe.failIfNoSpecifiedTests=false
 
 ## Side-by-side benchmark against the reference LXCFS, then the webhook's admission latency at 100/500/1000 req/s
 ## (prints tables; see docs/benchmarks.md).
