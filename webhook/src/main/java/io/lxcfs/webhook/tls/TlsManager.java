@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
@@ -37,14 +36,13 @@ import io.lxcfs.webhook.config.WebhookConfig;
 import io.lxcfs.webhook.config.WebhookConfig.Mode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.tls.CertificateUpdatedEvent;
 import io.quarkus.tls.TlsConfigurationRegistry;
 
 /**
  * Provides the HTTPS server's certificate in one of four modes (see {@link WebhookConfig.Tls#mode()}) and keeps it
  * current: renewal before expiry, reloading changed files or Secrets, caBundle of the MutatingWebhookConfiguration.
- * The certificate is registered before the HTTP server opens; later swaps go through the TLS registry's
- * CertificateUpdatedEvent, so connections in flight are not dropped.
+ * The certificate is registered before the HTTP server opens; a renewal is handed to the server's key manager, which
+ * uses it from the next handshake on, so neither connections in flight nor racing handshakes are dropped.
  */
 @ApplicationScoped
 public class TlsManager {
@@ -60,8 +58,6 @@ public class TlsManager {
     ClusterAccess cluster;
     @Inject
     TlsConfigurationRegistry registry;
-    @Inject
-    Event<CertificateUpdatedEvent> certificateUpdated;
 
     private WebhookTlsConfiguration tls;
     /** The mode actually in effect (self-managed falls back to local without a cluster). */
@@ -169,7 +165,6 @@ public class TlsManager {
             return false;
         }
         tls.update(next);
-        certificateUpdated.fire(new CertificateUpdatedEvent(WebhookTlsConfiguration.NAME, tls));
         LOG.infof("serving a new certificate (expires %s)", next.leafNotAfter());
         return true;
     }

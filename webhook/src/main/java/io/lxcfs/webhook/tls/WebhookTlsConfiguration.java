@@ -6,21 +6,20 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 import io.quarkus.tls.BaseTlsConfiguration;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SSLOptions;
 
 /**
  * The TLS configuration of the HTTPS server, registered programmatically in the Quarkus TLS registry under
- * {@value #NAME}. {@link #update(ServingMaterial)} swaps the certificate; firing a CertificateUpdatedEvent then makes
- * the server use it for new handshakes while open connections keep going.
+ * {@value #NAME}. The server's key material is a {@link CurrentKeyManager}: {@link #update(ServingMaterial)} makes the
+ * next handshake use the new certificate, while open connections keep going, and no SSL context is ever rebuilt.
  */
 public class WebhookTlsConfiguration extends BaseTlsConfiguration {
     public static final String NAME = "lxcfs-webhook";
 
     private volatile ServingMaterial material;
-    private volatile PemKeyCertOptions keyCertOptions;
+    private final CurrentKeyManager keyManager = new CurrentKeyManager();
+    private final KeyCertOptions keyCertOptions = KeyCertOptions.wrap(keyManager);
     private volatile KeyStore keyStore;
 
     public WebhookTlsConfiguration(ServingMaterial initial) {
@@ -38,10 +37,7 @@ public class WebhookTlsConfiguration extends BaseTlsConfiguration {
         } catch (Exception e) {
             throw new IllegalStateException("cannot build key store", e);
         }
-        // Vert.x reads PKCS#8 and the chain in PEM; normalise the key so any input key format works.
-        this.keyCertOptions = new PemKeyCertOptions()
-                .addCertValue(Buffer.buffer(Certificates.pem(chain)))
-                .addKeyValue(Buffer.buffer(Certificates.pem(key)));
+        keyManager.set(chain.toArray(new X509Certificate[0]), key);
         this.material = m;
     }
 
@@ -74,6 +70,6 @@ public class WebhookTlsConfiguration extends BaseTlsConfiguration {
 
     @Override
     public boolean reload() {
-        return false; // reloads are pushed by TlsManager through update() + CertificateUpdatedEvent
+        return false; // TlsManager pushes renewals through update(); the key manager serves them at once
     }
 }
