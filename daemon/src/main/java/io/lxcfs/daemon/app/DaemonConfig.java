@@ -65,6 +65,17 @@ public interface DaemonConfig {
         Duration timeout();
 
         /**
+         * Whose containers to re-attach: {@code node} (every view mount on the node: there is one daemon per
+         * node, and this also repairs containers left on views several generations old) or {@code mount-path}
+         * (only views this daemon found at its own mount path at start-up, for machines that run several
+         * independent daemons side by side, such as a test machine).
+         */
+        @WithDefault("node")
+        Adopt adopt();
+
+        enum Adopt { NODE, MOUNT_PATH }
+
+        /**
          * Where the daemon first mounts its view, privately (a directory {@code staging-<pid>} is created
          * here), before putting it at the mount path in place of a predecessor's.
          */

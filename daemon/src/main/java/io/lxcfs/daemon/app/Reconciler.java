@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * One reconciliation pass: groups the node's processes by mount namespace, reads one mountinfo per
@@ -58,9 +59,9 @@ final class Reconciler {
 
     /**
      * Re-attaches every view mount not served by {@code viewDevice} to the same file under {@code viewRoot}.
-     * {@code stillActive} is asked before each namespace: a daemon replaced mid-pass stops there.
+     * Only stale devices {@code adoptable} accepts are touched. {@code stillActive} is asked before each namespace: a daemon replaced mid-pass stops there.
      */
-    synchronized PassResult pass(Path viewRoot, String viewDevice, BooleanSupplier stillActive) {
+    synchronized PassResult pass(Path viewRoot, String viewDevice, Predicate<String> adoptable, BooleanSupplier stillActive) {
         long t0 = System.nanoTime();
         Map<String, List<Long>> namespaces = namespaces();
         int repaired = 0;
@@ -83,7 +84,7 @@ final class Reconciler {
             if (mounts == null) {
                 continue;
             }
-            List<ViewMounts.Stale> stale = ViewMounts.stale(mounts, viewDevice);
+            List<ViewMounts.Stale> stale = ViewMounts.stale(mounts, viewDevice, adoptable);
             if (stale.isEmpty()) {
                 continue;
             }

@@ -31,6 +31,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +60,8 @@ public class ViewDaemon {
     /** Our FUSE connection's device, "major:minor" as mountinfo shows it. */
     private volatile String viewDevice;
     private Path mountPathReal;
+    /** Devices of the views found at the mount path at start-up (what {@code adopt=mount-path} re-attaches). */
+    private final Set<String> predecessors = ConcurrentHashMap.newKeySet();
     private Reconciler reconciler;
     private final ScheduledExecutorService reconcileTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "reconciler");
@@ -117,8 +122,14 @@ public class ViewDaemon {
      */
     private void mount() throws IOException {
         Path mountPath = Path.of(config.mountPath());
+        // The views found at the mount path, dead or alive, before a dead one is detached: our predecessors.
+        Path parent = mountPath.toAbsolutePath().normalize().getParent();
+        Path asListed = parent != null && Files.isDirectory(parent)
+                ? parent.toRealPath().resolve(mountPath.getFileName()) : mountPath.toAbsolutePath().normalize();
+        predecessors.addAll(ViewMounts.viewDevicesAt(ownMounts(), asListed.toString()));
         MountPoint.prepare(mountPath);
         mountPathReal = mountPath.toRealPath();
+        predecessors.addAll(ViewMounts.viewDevicesAt(ownMounts(), mountPathReal.toString()));
         Path stagingRoot = Path.of(config.reconcile().stagingDir());
         MountPoint.detachDeadStaging(stagingRoot, ownMounts());
         fs = new ProcViewFs(view, metrics);
@@ -182,7 +193,9 @@ public class ViewDaemon {
         if (!reconciler.helperUsable()) {
             throw new IllegalStateException("the re-attach helper " + config.reconcile().helper() + " is missing");
         }
-        return reconciler.pass(mountPathReal, viewDevice, () -> refreshState() == State.ACTIVE);
+        Predicate<String> adoptable = config.reconcile().adopt() == DaemonConfig.Reconcile.Adopt.NODE
+                ? device -> true : predecessors::contains;
+        return reconciler.pass(mountPathReal, viewDevice, adoptable, () -> refreshState() == State.ACTIVE);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Decides, from one mount namespace's mountinfo, which of the container's view mounts must be re-attached:
@@ -48,6 +49,14 @@ public final class ViewMounts {
 
     /** The view mounts of one namespace not served by {@code currentDevice}, in the eight paths' order. */
     public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice) {
+        return stale(mounts, currentDevice, device -> true);
+    }
+
+    /**
+     * As above, limited to stale devices {@code adoptable} accepts (a daemon sharing the machine with other,
+     * independent daemons adopts only the views it found at its own mount path).
+     */
+    public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice, Predicate<String> adoptable) {
         List<Stale> out = new ArrayList<>();
         for (ProcFile f : ProcFile.values()) {
             Optional<MountInfo.Mount> top = MountInfo.topAt(mounts, f.path);
@@ -55,11 +64,16 @@ public final class ViewMounts {
                 continue;
             }
             MountInfo.Mount m = top.get();
-            if (isView(m) && PATHS.contains(m.root()) && !m.device().equals(currentDevice)) {
+            if (isView(m) && PATHS.contains(m.root()) && !m.device().equals(currentDevice) && adoptable.test(m.device())) {
                 out.add(new Stale(f.path, m.root(), m.device()));
             }
         }
         return out;
+    }
+
+    /** The devices of every view of ours mounted at {@code path}, top one last (a stack left by crashes). */
+    public static List<String> viewDevicesAt(List<MountInfo.Mount> mounts, String path) {
+        return mounts.stream().filter(m -> m.mountPoint().equals(path) && isView(m)).map(MountInfo.Mount::device).toList();
     }
 
     /** The device of our view mounted at {@code path} (the top mount there), if it is ours. */

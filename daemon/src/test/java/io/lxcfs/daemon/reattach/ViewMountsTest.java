@@ -101,6 +101,13 @@ class ViewMountsTest {
     }
 
     @Test
+    void aDaemonSharingTheMachineAdoptsOnlyTheViewsItFoundAtItsMountPath() {
+        List<MountInfo.Mount> mounts = MountInfo.parse(CONTAINER_ON_DEAD_VIEW);
+        assertEquals(List.of(), ViewMounts.stale(mounts, CURRENT, java.util.Set.of("0:77")::contains));
+        assertEquals(8, ViewMounts.stale(mounts, CURRENT, java.util.Set.of("0:39")::contains).size());
+    }
+
+    @Test
     void viewDeviceAtTheMountPathIsTheTopMountThereWhenOurs() {
         String mounts = """
                 27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
@@ -112,6 +119,7 @@ class ViewMountsTest {
         assertEquals(Optional.of("0:41"), ViewMounts.viewDeviceAt(parsed, "/var/lib/lxcfs"));
         assertEquals(Optional.empty(), ViewMounts.viewDeviceAt(parsed, "/var/lib/other"));
         assertEquals(Optional.empty(), ViewMounts.viewDeviceAt(parsed, "/var/lib/nothing"));
+        assertEquals(List.of("0:39", "0:41"), ViewMounts.viewDevicesAt(parsed, "/var/lib/lxcfs"));
     }
 
     @Test
