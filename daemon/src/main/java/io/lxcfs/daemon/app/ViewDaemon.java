@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.concurrent.Executors;
@@ -137,9 +138,7 @@ public class ViewDaemon {
                 + (config.fuseOptions().isBlank() ? "" : "," + config.fuseOptions());
         if (reconciler.helperUsable()) {
             Path staging = Files.createDirectories(stagingRoot.resolve("staging-" + ProcessHandle.current().pid())).toRealPath();
-            fs.mount(staging, false, false, new String[] {"-o", options});
-            fs.leaveMountedAtExit();
-            viewDevice = awaitViewDevice(staging);
+            viewDevice = mountAt(staging, options);
             String predecessor = ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString()).orElse("none");
             HelperReport.Line installed = reconciler.install(staging, mountPathReal, predecessor);
             MountPoint.lazyUnmount(staging);
@@ -153,9 +152,7 @@ public class ViewDaemon {
         } else {
             LOG.errorf("re-attach helper %s is missing: mounting directly at %s; containers will NOT be re-attached "
                     + "after a restart (set lxcfs.reconcile.helper)", config.reconcile().helper(), mountPath);
-            fs.mount(mountPath, false, false, new String[] {"-o", options});
-            fs.leaveMountedAtExit();
-            viewDevice = awaitViewDevice(mountPathReal);
+            viewDevice = mountAt(mountPathReal, options);
             LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
         }
         mounted = true;
@@ -226,16 +223,36 @@ public class ViewDaemon {
         }
     }
 
-    /** libfuse mounts from its own thread: wait until the kernel lists the mount, and learn its device. */
-    private String awaitViewDevice(Path at) throws IOException {
+    /**
+     * Runs libfuse's main loop on a thread of its own and returns the new mount's device as soon as the
+     * kernel lists it (jnr-fuse's non-blocking mount would wait a fixed 2 s: after a crash, that is 2 s
+     * more of failed reads in every container).
+     */
+    private String mountAt(Path at, String options) throws IOException {
+        CompletableFuture<Void> loop = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                fs.mount(at, true, false, new String[] {"-o", options});
+                loop.complete(null);
+            } catch (Throwable e) {
+                loop.completeExceptionally(e);
+            }
+        }, "fuse-main");
+        t.setDaemon(true);
+        t.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
             Optional<String> dev = ViewMounts.viewDeviceAt(ownMounts(), at.toString());
             if (dev.isPresent()) {
+                fs.leaveMountedAtExit();
                 return dev.get();
             }
+            if (loop.isDone()) {
+                throw new IOException("libfuse could not mount the view at " + at + ": "
+                        + loop.handle((v, e) -> String.valueOf(e)).join());
+            }
             try {
-                Thread.sleep(20);
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while mounting at " + at);
