@@ -135,9 +135,20 @@ final class Reconciler {
         return new PassResult(namespaces.size(), repaired, reattached, skipped, failures, nanos, interrupted);
     }
 
+    /** The kernel has no open_tree/move_mount (Linux < 5.2). */
+    static final class UnsupportedKernel extends IOException {
+        UnsupportedKernel(String message) {
+            super(message);
+        }
+    }
+
     /** Puts the view mounted at {@code staging} at {@code target} in our own namespace, in place of {@code expect}. */
     HelperReport.Line install(Path staging, Path target, String expect) throws IOException {
         Run run = run(List.of(staging.toString(), target.toString(), expect));
+        if ("unsupported".equals(run.failure())) {
+            metrics.failed("unsupported");
+            throw new UnsupportedKernel(run.output().trim());
+        }
         List<HelperReport.Line> lines = HelperReport.parse(run.output());
         if (run.failure() != null || lines.isEmpty() || lines.get(0).outcome() == HelperReport.Outcome.FAILED) {
             throw new IOException("cannot put the view at " + target + " (helper " + helper + " exit " + run.exit()

@@ -140,14 +140,24 @@ public class ViewDaemon {
             Path staging = Files.createDirectories(stagingRoot.resolve("staging-" + ProcessHandle.current().pid())).toRealPath();
             viewDevice = mountAt(staging, options);
             String predecessor = ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString()).orElse("none");
-            HelperReport.Line installed = reconciler.install(staging, mountPathReal, predecessor);
-            MountPoint.lazyUnmount(staging);
-            Files.deleteIfExists(staging);
-            if (predecessor.equals("none")) {
-                LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
-            } else {
-                LOG.infof("serving the proc view at %s (device %s) in place of the live view %s (%s)", mountPath,
-                        viewDevice, predecessor, installed.detail());
+            try {
+                HelperReport.Line installed = reconciler.install(staging, mountPathReal, predecessor);
+                MountPoint.lazyUnmount(staging);
+                Files.deleteIfExists(staging);
+                if (predecessor.equals("none")) {
+                    LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
+                } else {
+                    LOG.infof("serving the proc view at %s (device %s) in place of the view %s (%s)", mountPath,
+                            viewDevice, predecessor, installed.detail());
+                }
+            } catch (Reconciler.UnsupportedKernel e) {
+                // Dropping the staging mount ends that FUSE session; serve a new one at the mount path itself.
+                LOG.errorf("this kernel has no open_tree/move_mount (Linux >= 5.2 needed): mounting directly at %s; "
+                        + "running containers cannot be re-attached after a restart (%s)", mountPath, e.getMessage());
+                MountPoint.lazyUnmount(staging);
+                Files.deleteIfExists(staging);
+                fs = new ProcViewFs(view, metrics);
+                viewDevice = mountAt(mountPathReal, predecessor.equals("none") ? options : options + ",nonempty");
             }
         } else {
             LOG.errorf("re-attach helper %s is missing: mounting directly at %s; containers will NOT be re-attached "

@@ -163,7 +163,7 @@ class RestartIT {
         cleanup.add(successor);
         successor.awaitReady(START);
         long readyAt = System.currentTimeMillis();
-        assertTrue(successor.log().contains("in place of the live view"), successor.log());
+        assertTrue(successor.log().contains("in place of the view"), successor.log());
         // Idempotent: the start-up pass moved everyone; two more passes change nothing.
         List<String> mountsAfterHandover = readerMounts();
         for (int i = 0; i < 2; i++) {
