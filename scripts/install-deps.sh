@@ -11,7 +11,9 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh || need+=(busybox-static)
   command -v free >/dev/null 2>&1 || need+=(procps)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
-  command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests
+  [ -e /usr/include/stdio.h ] && [ -e "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || need+=(libc6-dev)
   command -v curl >/dev/null 2>&1 || need+=(curl)
 fi
 if [ ${#need[@]} -gt 0 ]; then
