@@ -29,11 +29,22 @@
  *       <ISO-8601 UTC time with ms> ok <first line of the file>
  *       <ISO-8601 UTC time with ms> err=<errno name>(<errno>) <strerror>
  *       For restart tests: shows exactly when reads fail and when they come back.
+ *
+ *   procread watch <file> <interval_ms> <memtotal_kB>
+ *       For restart and upgrade tests (the file is a meminfo). Reads forever and classifies every
+ *       read: "ok" (first line is MemTotal: <memtotal_kB> kB, the container's limit), "host"
+ *       (read fine but another MemTotal: the host's file) or "fail" (open/read error or empty).
+ *       Prints (line-buffered, times in ms since the epoch):
+ *         <ms> state <ok|host|fail> [<errno name>]   at the first read and at every change
+ *         <ms> beat ok=<n> host=<n> fail=<n>         every 100 ms
+ *         <ms> total ok=<n> host=<n> fail=<n>        on SIGTERM or SIGINT, then exits 0
+ *       Needs nothing but itself (built static too, for a root filesystem holding only this file).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,11 +332,84 @@ static int cmd_loop(const char *path, long interval_ms) {
     return 0; /* not reached */
 }
 
+/* ---------------------------------------------------------------- watch */
+
+static volatile sig_atomic_t stop_watch;
+
+static void on_stop(int sig) {
+    (void)sig;
+    stop_watch = 1;
+}
+
+static long long epoch_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmd_watch(const char *path, long interval_ms, long memtotal_kb) {
+    char *buf = NULL;
+    size_t cap = 0;
+    const char *expected = "MemTotal:";
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    long ok = 0, host = 0, fail = 0;
+    const char *last = "";
+    long long next_beat = 0;
+    while (!stop_watch) {
+        long r = read_file(path, &buf, &cap);
+        const char *state;
+        const char *why = "";
+        if (r < 0) {
+            state = "fail";
+            why = strerrorname_np((int)-r) ? strerrorname_np((int)-r) : "?";
+        } else if (r == 0) {
+            state = "fail";
+            why = "EMPTY";
+        } else {
+            long kb = -1;
+            if ((size_t)r == cap) {
+                char *nb = realloc(buf, cap + 1);
+                if (!nb) return 2;
+                buf = nb;
+                cap++;
+            }
+            buf[r] = '\0';
+            if (strncmp(buf, expected, strlen(expected)) == 0) kb = atol(buf + strlen(expected));
+            state = kb == memtotal_kb ? "ok" : "host";
+        }
+        if (state[0] == 'o') ok++;
+        else if (state[0] == 'h') host++;
+        else fail++;
+        long long now = epoch_ms();
+        if (strcmp(state, last)) {
+            printf("%lld state %s%s%s\n", now, state, *why ? " " : "", why);
+            last = state;
+        }
+        if (now >= next_beat) {
+            printf("%lld beat ok=%ld host=%ld fail=%ld\n", now, ok, host, fail);
+            next_beat = now + 100;
+        }
+        if (interval_ms > 0 && !stop_watch) {
+            struct timespec d = {interval_ms / 1000, (interval_ms % 1000) * 1000000L};
+            nanosleep(&d, NULL);
+        }
+    }
+    printf("%lld total ok=%ld host=%ld fail=%ld\n", epoch_ms(), ok, host, fail);
+    free(buf);
+    return 0;
+}
+
 static int usage(void) {
     fprintf(stderr,
             "usage: procread bench <file> <threads> <count|seconds's'>\n"
             "       procread check <count> <file>...\n"
-            "       procread loop <file> <interval_ms>\n");
+            "       procread loop <file> <interval_ms>\n"
+            "       procread watch <file> <interval_ms> <memtotal_kB>\n");
     return 2;
 }
 
@@ -333,5 +417,6 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "bench")) return cmd_bench(argv[2], atoi(argv[3]), argv[4]);
     if (argc >= 4 && !strcmp(argv[1], "check")) return cmd_check(atol(argv[2]), argc - 3, argv + 3);
     if (argc >= 4 && !strcmp(argv[1], "loop")) return cmd_loop(argv[2], atol(argv[3]));
+    if (argc >= 5 && !strcmp(argv[1], "watch")) return cmd_watch(argv[2], atol(argv[3]), atol(argv[4]));
     return usage();
 }

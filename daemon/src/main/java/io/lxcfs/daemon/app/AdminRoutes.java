@@ -9,6 +9,8 @@ import org.jboss.logging.Logger;
 /**
  * Run-time switch for the emergency passthrough (every reader gets the host files):
  * {@code PUT /admin/passthrough} with body {@code true} or {@code false}; {@code GET} shows the state.
+ * {@code POST /admin/reconcile} runs a reconciliation pass now and answers its summary (409 when this
+ * daemon is not the active one).
  */
 @ApplicationScoped
 public class AdminRoutes {
@@ -38,6 +40,14 @@ public class AdminRoutes {
             LOG.warnf("passthrough %s: %s", on ? "ON" : "off",
                     on ? "every reader gets the host's files" : "containers get their own view");
             ctx.response().putHeader("content-type", "text/plain").end(on + "\n");
+        });
+        router.post("/admin/reconcile").blockingHandler(ctx -> {
+            try {
+                String summary = daemon.reconcile().summary();
+                ctx.response().putHeader("content-type", "text/plain").end(summary + "\n");
+            } catch (IllegalStateException e) {
+                ctx.response().setStatusCode(409).putHeader("content-type", "text/plain").end(e.getMessage() + "\n");
+            }
         });
     }
 }

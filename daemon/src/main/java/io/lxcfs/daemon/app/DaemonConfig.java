@@ -46,4 +46,40 @@ public interface DaemonConfig {
     /** Whether to mount at all (tests of the HTTP side may switch it off). */
     @WithDefault("true")
     boolean mount();
+
+    /** Re-attachment of containers' view mounts after a restart or upgrade (docs/restarts-and-upgrades.md). */
+    Reconcile reconcile();
+
+    interface Reconcile {
+
+        /** Period of the reconciliation pass; 0 switches the periodic pass off (start-up and on-demand remain). */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** The native helper that enters a container's mount namespace (single-threaded, unlike the JVM). */
+        @WithDefault("/opt/lxcfs-daemon/bin/lxcfs-reattach")
+        String helper();
+
+        /** Longest wait for one helper run (one mount namespace); a container stuck longer is retried next pass. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /**
+         * Whose containers to re-attach: {@code node} (every view mount on the node: there is one daemon per
+         * node, and this also repairs containers left on views several generations old) or {@code mount-path}
+         * (only views this daemon found at its own mount path at start-up, for machines that run several
+         * independent daemons side by side, such as a test machine).
+         */
+        @WithDefault("node")
+        Adopt adopt();
+
+        enum Adopt { NODE, MOUNT_PATH }
+
+        /**
+         * Where the daemon first mounts its view, privately (a directory {@code staging-<pid>} is created
+         * here), before putting it at the mount path in place of a predecessor's.
+         */
+        @WithDefault("/run/lxcfs-k8s")
+        String stagingDir();
+    }
 }

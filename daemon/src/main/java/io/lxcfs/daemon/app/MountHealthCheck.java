@@ -4,60 +4,29 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
-import org.eclipse.microprofile.health.Readiness;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Live and ready only when a virtual file can actually be read through the mount: "the JVM is up" says
- * nothing about a FUSE mount that hangs or is disconnected. The read runs on its own thread with a
- * timeout so a hung mount reports DOWN instead of hanging the probe.
+ * Live only when a virtual file can actually be read through the mount. A retired daemon (a successor
+ * took over the mount path) stays live: it still serves containers not yet moved, and restarting it
+ * would only cut them off.
  */
 @Liveness
-@Readiness
 @ApplicationScoped
 public class MountHealthCheck implements HealthCheck {
 
-    private static final long TIMEOUT_MS = 2000;
-
     private final ViewDaemon daemon;
-    private final ExecutorService reader = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "health-read");
-        t.setDaemon(true);
-        return t;
-    });
+    private final MountProbe probe;
 
-    public MountHealthCheck(ViewDaemon daemon) {
+    public MountHealthCheck(ViewDaemon daemon, MountProbe probe) {
         this.daemon = daemon;
+        this.probe = probe;
     }
 
     @Override
     public HealthCheckResponse call() {
-        Path probe = daemon.mountPath().resolve("proc/uptime");
-        if (!daemon.mounted()) {
-            return HealthCheckResponse.named("proc-view").down().withData("mount", "not mounted").build();
+        if (daemon.refreshState() == ViewDaemon.State.RETIRED) {
+            return HealthCheckResponse.named("proc-view").up().withData("state", "retired").build();
         }
-        try {
-            String content = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return Files.readString(probe);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e.getMessage(), e);
-                }
-            }, reader).get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            boolean ok = content.endsWith("\n") && content.trim().split(" ").length == 2;
-            return HealthCheckResponse.named("proc-view").status(ok)
-                    .withData("file", probe.toString()).build();
-        } catch (Exception e) {
-            return HealthCheckResponse.named("proc-view").down()
-                    .withData("file", probe.toString())
-                    .withData("error", String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.toString()))
-                    .build();
-        }
+        return probe.read(daemon);
     }
 }

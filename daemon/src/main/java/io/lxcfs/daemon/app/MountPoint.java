@@ -1,5 +1,7 @@
 package io.lxcfs.daemon.app;
 
+import io.lxcfs.daemon.reattach.MountInfo;
+import io.lxcfs.daemon.reattach.ViewMounts;
 import jnr.ffi.LibraryLoader;
 import org.jboss.logging.Logger;
 
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 
 /** Gets the mount path ready: a dead FUSE mount left by a crashed daemon is detached, a missing path created. */
 final class MountPoint {
@@ -32,6 +35,24 @@ final class MountPoint {
             lazyUnmount(path);
         }
         Files.createDirectories(path);
+    }
+
+    /**
+     * Detaches the staging mounts of daemons that crashed before moving their view to the mount path
+     * (only where staging is visible to us, i.e. a daemon outside a container); a live one belongs to a
+     * daemon starting right now and is left alone.
+     */
+    static void detachDeadStaging(Path stagingRoot, List<MountInfo.Mount> mounts) throws IOException {
+        String prefix = (Files.isDirectory(stagingRoot) ? stagingRoot.toRealPath() : stagingRoot.toAbsolutePath())
+                + "/staging-";
+        for (MountInfo.Mount m : mounts) {
+            Path p = Path.of(m.mountPoint());
+            if (ViewMounts.isView(m) && m.mountPoint().startsWith(prefix) && isDeadMount(p)) {
+                LOG.warnf("%s is the dead staging mount of a crashed daemon: detaching it", p);
+                lazyUnmount(p);
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static boolean isDeadMount(Path path) {

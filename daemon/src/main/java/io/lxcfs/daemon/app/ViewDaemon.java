@@ -10,6 +10,9 @@ import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fuse.ProcViewFs;
 import io.lxcfs.daemon.host.LinuxFileSource;
 import io.lxcfs.daemon.loadavg.ContainerTracker;
+import io.lxcfs.daemon.reattach.HelperReport;
+import io.lxcfs.daemon.reattach.MountInfo;
+import io.lxcfs.daemon.reattach.ViewMounts;
 import io.lxcfs.daemon.view.ProcView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,15 +24,22 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Wires the pure view to the machine: builds it, mounts it, samples load averages, unmounts on stop. */
+/** Wires the pure view to the machine: builds it, mounts it (taking over from a predecessor), samples load averages, re-attaches containers. */
 @ApplicationScoped
 public class ViewDaemon {
 
@@ -42,6 +52,23 @@ public class ViewDaemon {
     private ViewMetrics metrics;
     private ScheduledExecutorService sampler;
     private volatile boolean mounted;
+
+    /** STARTING until mounted and installed; ACTIVE while our view is the one at the mount path; then RETIRED. */
+    public enum State { STARTING, ACTIVE, RETIRED }
+
+    private volatile State state = State.STARTING;
+    private volatile boolean firstPassDone;
+    /** Our FUSE connection's device, "major:minor" as mountinfo shows it. */
+    private volatile String viewDevice;
+    private Path mountPathReal;
+    /** Devices of the views found at the mount path at start-up (what {@code adopt=mount-path} re-attaches). */
+    private final Set<String> predecessors = ConcurrentHashMap.newKeySet();
+    private Reconciler reconciler;
+    private final ScheduledExecutorService reconcileTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "reconciler");
+        t.setDaemon(true);
+        return t;
+    });
 
     public ViewDaemon(DaemonConfig config, MeterRegistry registry) {
         this.config = config;
@@ -59,6 +86,11 @@ public class ViewDaemon {
         view.setPassthrough(config.passthrough());
 
         metrics = new ViewMetrics(registry);
+        reconciler = new Reconciler(Path.of(config.procRoot()), Path.of(config.reconcile().helper()),
+                config.reconcile().timeout(), new ReattachMetrics(registry));
+        Gauge.builder("lxcfs.view.active", this, d -> d.state == State.ACTIVE ? 1 : 0)
+                .description("1 while this daemon's view is the one at the mount path (0 starting or retired)")
+                .register(registry);
         Gauge.builder("lxcfs.containers.tracked", tracker, ContainerTracker::size)
                 .description("Containers whose view state (load average, counters) the daemon keeps")
                 .register(registry);
@@ -84,25 +116,170 @@ public class ViewDaemon {
         }
     }
 
+    /**
+     * Mounts the view privately at a staging directory, puts it at the mount path in place of whatever view
+     * is there (a live predecessor's: MOVE_MOUNT_BENEATH, no gap), then re-attaches every container to it.
+     * Readiness turns UP only after that first pass. See docs/restarts-and-upgrades.md.
+     */
     private void mount() throws IOException {
         Path mountPath = Path.of(config.mountPath());
+        // The views found at the mount path, dead or alive, before a dead one is detached: our predecessors.
+        Path parent = mountPath.toAbsolutePath().normalize().getParent();
+        Path asListed = parent != null && Files.isDirectory(parent)
+                ? parent.toRealPath().resolve(mountPath.getFileName()) : mountPath.toAbsolutePath().normalize();
+        predecessors.addAll(ViewMounts.viewDevicesAt(ownMounts(), asListed.toString()));
         MountPoint.prepare(mountPath);
+        mountPathReal = mountPath.toRealPath();
+        predecessors.addAll(ViewMounts.viewDevicesAt(ownMounts(), mountPathReal.toString()));
+        Path stagingRoot = Path.of(config.reconcile().stagingDir());
+        MountPoint.detachDeadStaging(stagingRoot, ownMounts());
         fs = new ProcViewFs(view, metrics);
         String options = "ro,direct_io,allow_other,default_permissions,fsname=lxcfs-k8s,subtype=lxcfs-k8s"
                 + (config.fuseOptions().isBlank() ? "" : "," + config.fuseOptions());
-        fs.mount(mountPath, false, false, new String[] {"-o", options});
+        if (reconciler.helperUsable()) {
+            Path staging = Files.createDirectories(stagingRoot.resolve("staging-" + ProcessHandle.current().pid())).toRealPath();
+            viewDevice = mountAt(staging, options);
+            String predecessor = ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString()).orElse("none");
+            try {
+                HelperReport.Line installed = reconciler.install(staging, mountPathReal, predecessor);
+                MountPoint.lazyUnmount(staging);
+                Files.deleteIfExists(staging);
+                if (predecessor.equals("none")) {
+                    LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
+                } else {
+                    LOG.infof("serving the proc view at %s (device %s) in place of the view %s (%s)", mountPath,
+                            viewDevice, predecessor, installed.detail());
+                }
+            } catch (Reconciler.UnsupportedKernel e) {
+                // Dropping the staging mount ends that FUSE session; serve a new one at the mount path itself.
+                LOG.errorf("this kernel has no open_tree/move_mount (Linux >= 5.2 needed): mounting directly at %s; "
+                        + "running containers cannot be re-attached after a restart (%s)", mountPath, e.getMessage());
+                MountPoint.lazyUnmount(staging);
+                Files.deleteIfExists(staging);
+                fs = new ProcViewFs(view, metrics);
+                viewDevice = mountAt(mountPathReal, predecessor.equals("none") ? options : options + ",nonempty");
+            }
+        } else {
+            LOG.errorf("re-attach helper %s is missing: mounting directly at %s; containers will NOT be re-attached "
+                    + "after a restart (set lxcfs.reconcile.helper)", config.reconcile().helper(), mountPath);
+            viewDevice = mountAt(mountPathReal, options);
+            LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
+        }
         mounted = true;
-        LOG.infof("serving the proc view at %s", mountPath);
+        state = State.ACTIVE;
+        if (reconciler.helperUsable()) {
+            Reconciler.PassResult first = reconcile();
+            LOG.infof("start-up reconciliation: %s", first.summary());
+            long period = config.reconcile().interval().toMillis();
+            if (period > 0) {
+                reconcileTimer.scheduleWithFixedDelay(this::periodicPass, period, period, TimeUnit.MILLISECONDS);
+            }
+        }
+        firstPassDone = true;
     }
 
+    private void periodicPass() {
+        try {
+            if (refreshState() != State.ACTIVE || !atMountPath()) {
+                return;
+            }
+            Reconciler.PassResult r = reconcile();
+            if (r.reattached() > 0 || !r.failures().isEmpty()) {
+                LOG.infof("reconciliation: %s", r.summary());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("reconciliation pass failed", e);
+        }
+    }
+
+    /** One pass now (start-up, periodic, {@code POST /admin/reconcile}); only the active daemon re-attaches. */
+    Reconciler.PassResult reconcile() {
+        if (refreshState() != State.ACTIVE) {
+            throw new IllegalStateException("not the active view (" + state + "): the daemon at the mount path reconciles");
+        }
+        if (!reconciler.helperUsable()) {
+            throw new IllegalStateException("the re-attach helper " + config.reconcile().helper() + " is missing");
+        }
+        Predicate<String> adoptable = config.reconcile().adopt() == DaemonConfig.Reconcile.Adopt.NODE
+                ? device -> true : predecessors::contains;
+        return reconciler.pass(mountPathReal, viewDevice, adoptable, () -> refreshState() == State.ACTIVE);
+    }
+
+    /**
+     * ACTIVE until another view of ours is found at the mount path: then RETIRED for good (a successor took
+     * over; we keep serving containers it has not moved yet, and stop reconciling so the two never fight).
+     */
+    public State refreshState() {
+        if (state == State.ACTIVE && viewDevice != null) {
+            Optional<String> top = ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString());
+            if (top.isPresent() && !top.get().equals(viewDevice)) {
+                state = State.RETIRED;
+                LOG.infof("the view %s replaced ours (%s) at %s: retired; still serving containers not yet moved, "
+                        + "until stopped", top.get(), viewDevice, mountPathReal);
+            }
+        }
+        return state;
+    }
+
+    private boolean atMountPath() {
+        return ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString()).map(viewDevice::equals).orElse(false);
+    }
+
+    private List<MountInfo.Mount> ownMounts() {
+        try {
+            return MountInfo.parse(Files.readString(Path.of("/proc/self/mountinfo")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs libfuse's main loop on a thread of its own and returns the new mount's device as soon as the
+     * kernel lists it (jnr-fuse's non-blocking mount would wait a fixed 2 s: after a crash, that is 2 s
+     * more of failed reads in every container).
+     */
+    private String mountAt(Path at, String options) throws IOException {
+        CompletableFuture<Void> loop = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                fs.mount(at, true, false, new String[] {"-o", options});
+                loop.complete(null);
+            } catch (Throwable e) {
+                loop.completeExceptionally(e);
+            }
+        }, "fuse-main");
+        t.setDaemon(true);
+        t.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            Optional<String> dev = ViewMounts.viewDeviceAt(ownMounts(), at.toString());
+            if (dev.isPresent()) {
+                fs.leaveMountedAtExit();
+                return dev.get();
+            }
+            if (loop.isDone()) {
+                throw new IOException("libfuse could not mount the view at " + at + ": "
+                        + loop.handle((v, e) -> String.valueOf(e)).join());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while mounting at " + at);
+            }
+        }
+        throw new IOException("the view did not appear at " + at + " in /proc/self/mountinfo");
+    }
+
+    /** Never unmounts: containers keep using the view until a successor re-attaches them. */
     void onStop(@Observes ShutdownEvent event) {
         if (sampler != null) {
             sampler.shutdownNow();
         }
+        reconcileTimer.shutdownNow();
         if (mounted) {
-            fs.umount();
-            mounted = false;
-            LOG.infof("unmounted %s", config.mountPath());
+            LOG.infof(state == State.RETIRED ? "stopping (retired): the mount path belongs to the successor"
+                    : "stopping: the view stays mounted at %s until a new daemon takes over", config.mountPath());
         }
     }
 
@@ -163,6 +340,15 @@ public class ViewDaemon {
 
     public boolean mounted() {
         return mounted;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Readiness: active, and the start-up reconciliation has run (so a predecessor may now be stopped). */
+    public boolean takenOver() {
+        return state == State.ACTIVE && firstPassDone;
     }
 
     public Path mountPath() {

@@ -40,6 +40,14 @@ public final class ProcViewFs extends FuseStubFS {
         this.listener = listener;
     }
 
+    /**
+     * Makes jnr-fuse's shutdown hook leave the mount alone: a daemon that stops never unmounts from under
+     * running containers (its successor re-attaches them; docs/restarts-and-upgrades.md).
+     */
+    public void leaveMountedAtExit() {
+        mounted.set(false);
+    }
+
     @Override
     protected String getFSName() {
         return "lxcfs-k8s";

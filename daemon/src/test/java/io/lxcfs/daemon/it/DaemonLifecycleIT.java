@@ -9,11 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Start-up over a dead mount, clean SIGTERM, and health that follows the mount rather than the JVM. */
+/** Start-up over a dead mount, SIGTERM that leaves the view for a successor, and health that follows the mount rather than the JVM. */
 class DaemonLifecycleIT {
 
     @BeforeAll
@@ -22,12 +21,19 @@ class DaemonLifecycleIT {
     }
 
     @Test
-    void sigtermUnmountsAndExitsZero() throws Exception {
+    void sigtermExitsZeroAndLeavesTheViewMountedForASuccessor() throws Exception {
+        // The handover contract: a stopping daemon never unmounts from under running containers; what it
+        // leaves (a dead mount once it has exited) is replaced by the next daemon, which re-attaches them.
         Path mount = Files.createTempDirectory("lxcfs-it-term");
         DaemonProcess d = DaemonProcess.start(mount);
         assertTrue(DaemonProcess.isMounted(mount));
         assertEquals(0, d.stop(), d.log());
-        assertFalse(DaemonProcess.isMounted(mount));
+        assertTrue(DaemonProcess.isMounted(mount), "the view must stay mounted after SIGTERM");
+        assertTrue(d.log().contains("stays mounted"), d.log());
+        try (DaemonProcess next = DaemonProcess.start(mount)) {
+            next.awaitReady(java.time.Duration.ofSeconds(30));
+            assertTrue(Files.readString(mount.resolve("proc/meminfo")).startsWith("MemTotal:"));
+        }
     }
 
     @Test

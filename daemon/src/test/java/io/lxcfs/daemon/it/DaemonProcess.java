@@ -46,6 +46,8 @@ public final class DaemonProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("LXCFS_MOUNT_PATH", mountPath.toString());
         pb.environment().put("LXCFS_DAEMON_JAR", System.getProperty("lxcfs.daemon.jar", "target/quarkus-app/quarkus-run.jar"));
+        // Other daemons (other tests, other checkouts) run on this machine: re-attach only our own predecessors' containers.
+        pb.environment().put("LXCFS_RECONCILE_ADOPT", "mount-path");
         pb.environment().putAll(env);
         DaemonProcess d = new DaemonProcess(pb.start(), mountPath, port, log);
         d.awaitServing(Duration.ofSeconds(60));
@@ -75,6 +77,25 @@ public final class DaemonProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new IllegalStateException("daemon did not serve " + meminfo + " in time:\n" + log());
+    }
+
+    /** Polls until {@code /q/health/ready} answers 200 (for a successor: it has taken over). */
+    public void awaitReady(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                if (http("GET", "/q/health/ready", null).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("daemon not ready in time:\n" + log());
     }
 
     public Path mountPath() {

@@ -83,6 +83,12 @@ public final class RuncContainer implements AutoCloseable {
      */
     public static RuncContainer create(Path rootfs, Path view, String name, String cgroupsPath, long memoryLimit,
                                        long cpuQuota, long cpuPeriod, String script) throws Exception {
+        return create(rootfs, view, name, cgroupsPath, memoryLimit, cpuQuota, cpuPeriod, List.of("sh", "-c", script));
+    }
+
+    /** As above with PID 1's command line given as is (for a root filesystem without a shell). */
+    public static RuncContainer create(Path rootfs, Path view, String name, String cgroupsPath, long memoryLimit,
+                                       long cpuQuota, long cpuPeriod, List<String> command) throws Exception {
         String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Path work = Files.createTempDirectory("lxcfs-it-runc-" + id);
         Path bundle = Files.createDirectories(work.resolve("bundle"));
@@ -97,7 +103,7 @@ public final class RuncContainer implements AutoCloseable {
         ObjectNode process = (ObjectNode) config.get("process");
         process.put("terminal", false);
         ArrayNode args = process.putArray("args");
-        args.add("sh").add("-c").add(script);
+        command.forEach(args::add);
 
         ObjectNode root = (ObjectNode) config.get("root");
         root.put("path", rootfs.toAbsolutePath().toString());
@@ -159,6 +165,23 @@ public final class RuncContainer implements AutoCloseable {
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
                 new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    }
+
+    /** {@code runc run} in the background, stdout and stderr to {@code output}; stop it with {@link #kill}. */
+    public Process start(Path output) throws IOException {
+        return new ProcessBuilder("runc", "--root", state.toString(), "run", "--bundle", bundle.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(output.toFile())
+                .start();
+    }
+
+    /** {@code runc kill <id> <signal>} (to the container's PID 1). */
+    public void kill(String signal) {
+        try {
+            run(List.of("runc", "--root", state.toString(), "kill", id, signal), 30);
+        } catch (Exception e) {
+            // already gone
+        }
     }
 
     /** Splits output written as {@code @@name} lines followed by that section's text. */

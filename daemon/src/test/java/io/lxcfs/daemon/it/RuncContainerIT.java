@@ -73,8 +73,8 @@ class RuncContainerIT {
                 new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).inheritIO().start().waitFor();
             }
         }
-        // Everything is cleaned up before asserting: SIGTERM unmounts and exits 0.
-        assertFalse(mounted, "the daemon unmounts " + mount + " on SIGTERM\n" + log);
+        // Everything is cleaned up before asserting. SIGTERM exits 0 and leaves the view for a successor.
+        assertTrue(mounted, "the daemon leaves " + mount + " mounted on SIGTERM\n" + log);
         if (daemon != null) {
             assertEquals(0, exit, "daemon exit status after SIGTERM\n" + log);
         }

@@ -1,0 +1,308 @@
+package io.lxcfs.daemon.it;
+
+import io.lxcfs.daemon.view.ProcFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Running containers across a daemon crash and across a planned restart (the handover), measured by
+ * readers that read their {@code /proc/meminfo} every 2 ms: two "containers" (private mount namespaces in
+ * a 256 MiB cgroup, the view's eight files bind-mounted) and one runc container whose root filesystem
+ * holds nothing but the static reader binary (no shell, no {@code mount}). A bystander namespace with a
+ * non-view file over {@code /proc/meminfo} must never be touched.
+ */
+class RestartIT {
+
+    private static final long LIMIT = 256L << 20;
+    private static final long LIMIT_KB = LIMIT >> 10;
+    private static final Duration START = Duration.ofSeconds(60);
+
+    private Path mount;
+    private TestCgroup cgroup;
+    private final List<WatchReader> readers = new ArrayList<>();
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private Process bystander;
+
+    @BeforeAll
+    static void assumeRootAndRunc() {
+        RootAccess.assume();
+        Assumptions.assumeTrue(RuncContainer.available(), "needs runc");
+    }
+
+    @BeforeEach
+    void bystanderFirst() throws Exception {
+        mount = Files.createTempDirectory("lxcfs-it-restart");
+        cgroup = TestCgroup.create("restart").memoryLimit(LIMIT);
+        // Started before any daemon: its namespace never holds a view mount, only a tmpfs-free plain file.
+        Path fake = Files.writeString(Files.createTempFile("lxcfs-it-fake-meminfo", ""), "MemTotal: 1 kB\n");
+        bystander = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount --bind " + fake + " /proc/meminfo && exec sleep 600").start();
+        cleanup.add(() -> Files.deleteIfExists(fake));
+        awaitBystanderMounted();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (WatchReader r : readers) {
+            r.close();
+        }
+        if (bystander != null) {
+            bystander.destroyForcibly().waitFor();
+        }
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+        cgroup.close();
+        if (DaemonProcess.isMounted(mount)) {
+            new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor();
+        }
+        Files.deleteIfExists(mount);
+    }
+
+    @Test
+    void afterACrashEveryContainerReadsCorrectValuesWithinTwoSecondsOfTheNewDaemonBeingReady() throws Exception {
+        DaemonProcess first = DaemonProcess.start(mount);
+        cleanup.add(first);
+        startReaders();
+        String bystanderBefore = bystanderMounts();
+
+        first.kill9();
+        long killedAt = System.currentTimeMillis();
+        for (WatchReader r : readers) {
+            r.await(c -> c.fail() > 0, Duration.ofSeconds(10), "reads failing after kill -9");
+        }
+        DaemonProcess second = DaemonProcess.start(mount);
+        cleanup.add(second);
+        second.awaitReady(START);
+        long readyAt = System.currentTimeMillis();
+        for (WatchReader r : readers) {
+            WatchReader.Counts recovered = r.await(c -> c.epochMs() > readyAt, Duration.ofSeconds(10), "a heartbeat after ready");
+            r.await(c -> c.ok() > recovered.ok(), Duration.ofSeconds(5), "good reads after ready");
+        }
+
+        StringBuilder report = new StringBuilder("crash: daemon killed at +0 ms, successor ready at +"
+                + (readyAt - killedAt) + " ms\n");
+        for (WatchReader r : readers) {
+            assertTrue(r.process().isAlive(), r.name() + " was restarted or died\n" + r.tail());
+            WatchReader.Counts totals = r.stop();
+            List<WatchReader.Change> changes = r.changes();
+            long firstFail = changes.stream().filter(c -> c.state().equals("fail")).mapToLong(WatchReader.Change::epochMs).min().orElseThrow();
+            long backOk = changes.stream().filter(c -> c.state().equals("ok") && c.epochMs() > firstFail)
+                    .mapToLong(WatchReader.Change::epochMs).min().orElseThrow(() -> new AssertionError(r.name() + " never read well again\n" + r.tail()));
+            report.append(String.format("  %-16s reads failed for %5d ms (%d failed reads); good again %+5d ms after ready; host reads %d%n",
+                    r.name(), backOk - firstFail, totals.fail(), backOk - readyAt, totals.host()));
+            assertTrue(backOk - readyAt <= 2000, r.name() + " read well only " + (backOk - readyAt) + " ms after ready\n" + r.tail());
+            assertEquals(0, totals.host(), r.name() + " read the host's file\n" + r.tail());
+            assertEquals("ok", changes.get(changes.size() - 1).state(), r.name() + "\n" + r.tail());
+        }
+        System.out.print(report);
+        assertEquals(bystanderBefore, bystanderMounts(), "a namespace without the view was touched");
+        String metrics = second.http("GET", "/q/metrics", null).body();
+        assertTrue(metrics.contains("lxcfs_reattach_containers_total 3.0"), metrics);
+    }
+
+    @Test
+    void aPlannedRestartThroughTheHandoverHasNoFailedAndNoHostReads() throws Exception {
+        boolean beneath = kernelAtLeast(6, 5);
+        DaemonProcess successor = handover(Map.of(), beneath ? "handover (MOVE_MOUNT_BENEATH)" : "handover (kernel < 6.5)");
+        for (WatchReader r : readers) {
+            if (beneath) {
+                assertEquals(0, r.counts().host(), r.name() + " read the host's file\n" + r.tail());
+            } else {
+                assertTrue(hostWindowMs(r) < 1000, r.name() + " saw host values for " + hostWindowMs(r) + " ms\n" + r.tail());
+            }
+        }
+        // Three containers, eight files each, all moved without a window (from 6.5 on).
+        String metrics = successor.http("GET", "/q/metrics", null).body();
+        assertTrue(metrics.contains("lxcfs_reattach_containers_total 3.0"), metrics);
+        assertTrue(metrics.contains("lxcfs_reattach_mounts_total{method=\"" + (beneath ? "beneath" : "replaced") + "\"} 24.0"), metrics);
+    }
+
+    @Test
+    void withoutMoveMountBeneathTheHandoverNeverFailsAReadAndShowsHostValuesForUnderOneSecond() throws Exception {
+        // As on a kernel before 6.5: the helper detaches the old mount, then attaches the new one.
+        DaemonProcess successor = handover(Map.of("LXCFS_REATTACH_NO_BENEATH", "1"), "handover (detach + attach, no BENEATH)");
+        StringBuilder report = new StringBuilder();
+        for (WatchReader r : readers) {
+            long window = hostWindowMs(r);
+            report.append(String.format("  %-16s host reads=%d, host window %d ms%n", r.name(), r.counts().host(), window));
+            assertTrue(window < 1000, r.name() + " saw host values for " + window + " ms\n" + r.tail());
+        }
+        String metrics = successor.http("GET", "/q/metrics", null).body();
+        assertTrue(metrics.contains("lxcfs_reattach_mounts_total{method=\"replaced\"} 24.0"), metrics);
+        report.append("  helper-measured windows: ").append(metrics.lines()
+                .filter(l -> l.startsWith("lxcfs_reattach_window_seconds_")).collect(Collectors.joining(", ")));
+        System.out.println(report);
+    }
+
+    /**
+     * Old daemon, readers, successor on the same mount path (other port); awaits the successor ready,
+     * checks idempotence and the predecessor's retirement, SIGTERMs the predecessor, lets every reader
+     * read 100 more times, stops the readers; asserts no failed read and an untouched bystander.
+     */
+    private DaemonProcess handover(Map<String, String> successorEnv, String title) throws Exception {
+        DaemonProcess old = DaemonProcess.start(mount);
+        cleanup.add(old);
+        startReaders();
+        String bystanderBefore = bystanderMounts();
+
+        long t0 = System.currentTimeMillis();
+        DaemonProcess successor = DaemonProcess.start(mount, successorEnv);
+        cleanup.add(successor);
+        successor.awaitReady(START);
+        long readyAt = System.currentTimeMillis();
+        assertTrue(successor.log().contains("in place of the view"), successor.log());
+        // Idempotent: the start-up pass moved everyone; two more passes change nothing.
+        List<String> mountsAfterHandover = readerMounts();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> pass = successor.http("POST", "/admin/reconcile", null);
+            assertEquals(200, pass.statusCode(), pass.body());
+            assertTrue(pass.body().contains(" reattached=0 ") && pass.body().contains(" failed=0"), pass.body());
+        }
+        assertEquals(mountsAfterHandover, readerMounts());
+        // The predecessor knows it was replaced: it refuses to reconcile, stays live, and exits 0 on SIGTERM.
+        assertEquals(409, old.http("POST", "/admin/reconcile", null).statusCode());
+        assertEquals(200, old.http("GET", "/q/health/live", null).statusCode());
+        assertEquals(0, old.stop(), old.log());
+        long stoppedAt = System.currentTimeMillis();
+        assertTrue(old.log().contains("retired"), old.log());
+        for (WatchReader r : readers) {
+            WatchReader.Counts atStop = r.await(c -> c.epochMs() > stoppedAt, Duration.ofSeconds(10), "a heartbeat after the stop");
+            r.await(c -> c.ok() > atStop.ok() + 100, Duration.ofSeconds(10), "100 reads after the old daemon exited");
+        }
+
+        StringBuilder report = new StringBuilder(title + ": successor ready after " + (readyAt - t0)
+                + " ms, predecessor stopped " + (stoppedAt - readyAt) + " ms later\n");
+        for (WatchReader r : readers) {
+            assertTrue(r.process().isAlive(), r.name() + " died\n" + r.tail());
+            WatchReader.Counts totals = r.stop();
+            report.append(String.format("  %-16s reads ok=%d failed=%d host=%d%n", r.name(), totals.ok(), totals.fail(), totals.host()));
+            assertEquals(0, totals.fail(), r.name() + " had failed reads\n" + r.tail());
+            assertEquals("ok", r.changes().get(r.changes().size() - 1).state(), r.name() + "\n" + r.tail());
+        }
+        System.out.print(report);
+        assertEquals(bystanderBefore, bystanderMounts(), "a namespace without the view was touched");
+        return successor;
+    }
+
+    /** MOVE_MOUNT_BENEATH exists from Linux 6.5 on. */
+    private static boolean kernelAtLeast(int major, int minor) {
+        String[] v = System.getProperty("os.version").split("[.-]");
+        int ma = Integer.parseInt(v[0]);
+        int mi = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+        return ma > major || (ma == major && mi >= minor);
+    }
+
+    /** Total time a reader spent in the "host" state (from each change to host until the next change). */
+    private static long hostWindowMs(WatchReader r) {
+        List<WatchReader.Change> changes = r.changes();
+        long total = 0;
+        for (int i = 0; i < changes.size(); i++) {
+            if (changes.get(i).state().equals("host")) {
+                long end = i + 1 < changes.size() ? changes.get(i + 1).epochMs() : r.counts().epochMs();
+                total += end - changes.get(i).epochMs();
+            }
+        }
+        return total;
+    }
+
+    /** Two private-mount-namespace readers in the 256 MiB cgroup, and a runc container with only the reader. */
+    private void startReaders() throws Exception {
+        Path tools = RuncContainer.toolsDir();
+        for (int i = 1; i <= 2; i++) {
+            Path out = Files.createTempFile("lxcfs-it-reader", ".out");
+            String inner = ViewContainer.bindScript(mount) + "exec "
+                    + String.join(" ", WatchReader.command(tools.resolve("procread").toString(), LIMIT_KB));
+            String outer = cgroup.joinScript() + "exec unshare --mount --propagation private sh -c " + ViewContainer.quote(inner);
+            Process p = new ProcessBuilder("sh", "-c", outer).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            readers.add(new WatchReader("namespace-" + i, out, p, p::destroy));
+        }
+        Path rootfs = Files.createTempDirectory("lxcfs-it-rootfs-bare");
+        cleanup.add(() -> deleteTree(rootfs));
+        for (String d : List.of("proc", "sys", "dev", "opt/tools")) {
+            Files.createDirectories(rootfs.resolve(d));
+        }
+        Files.copy(tools.resolve("procread-static"), rootfs.resolve("procread"), StandardCopyOption.REPLACE_EXISTING);
+        RuncContainer runc = RuncContainer.create(rootfs, mount, "restart", "/lxcfs-it/{id}", LIMIT, 0, 0,
+                WatchReader.command("/procread", LIMIT_KB));
+        cleanup.add(runc);
+        Path out = Files.createTempFile("lxcfs-it-reader-runc", ".out");
+        Process p = runc.start(out);
+        readers.add(new WatchReader("runc-bare-rootfs", out, p, () -> runc.kill("TERM")));
+        for (WatchReader r : readers) {
+            r.await(c -> c.ok() > 10, Duration.ofSeconds(30), "good reads before the restart");
+            assertEquals(0, r.counts().fail() + r.counts().host(), r.name() + " before the restart\n" + r.tail());
+        }
+    }
+
+    /** The mount lines of the readers' namespaces at the eight paths (ids change when a mount is re-attached). */
+    private List<String> readerMounts() throws Exception {
+        List<String> all = new ArrayList<>();
+        for (WatchReader r : readers) {
+            long pid = r.name().startsWith("runc") ? childPid(r.process().pid()) : r.process().pid();
+            all.add(viewLines(pid));
+        }
+        return all;
+    }
+
+    private static long childPid(long runcPid) throws Exception {
+        // runc run -> the container's PID 1 (the reader) is a child of runc.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            var kids = ProcessHandle.of(runcPid).map(ProcessHandle::children).orElse(Stream.empty()).toList();
+            if (!kids.isEmpty()) {
+                return kids.get(0).pid();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no container process under runc " + runcPid);
+    }
+
+    private static String viewLines(long pid) throws Exception {
+        List<String> paths = Stream.of(ProcFile.values()).map(f -> " " + f.path + " ").toList();
+        return Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo")).stream()
+                .filter(l -> paths.stream().anyMatch(l::contains)).collect(Collectors.joining("\n"));
+    }
+
+    private String bystanderMounts() throws Exception {
+        return Files.readString(Path.of("/proc/" + bystander.pid() + "/mountinfo"));
+    }
+
+    private void awaitBystanderMounted() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (bystander.isAlive() && viewLines(bystander.pid()).contains(" /proc/meminfo ")) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("bystander namespace not ready: " + new String(bystander.getErrorStream().readAllBytes()));
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        if (Files.exists(p)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+    }
+}
