@@ -208,14 +208,15 @@ public final class ProcView {
 
     private MemoryStats memoryStats(ContainerCgroups cg, CgroupDir dir) throws IOException {
         ViewCache.Snapshot s = cache.snapshot(cg.key());
-        MemoryStats m = s == null ? null : s.memory;
-        if (m == null) {
-            m = memory.read(dir);
+        MemoryReader.MemoryLimits limits = s == null ? null : s.memoryLimits;
+        if (limits == null) {
+            limits = memory.limits(dir);
             if (s != null) {
-                s.memory = m;
+                s.memoryLimits = limits;
             }
         }
-        return m;
+        // Usage is always read now: a container that allocates and reads again must see it at once.
+        return memory.read(dir, limits);
     }
 
     private List<DeviceIo> blockIo(ContainerCgroups cg, CgroupDir dir) throws IOException {

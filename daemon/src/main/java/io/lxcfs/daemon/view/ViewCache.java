@@ -3,7 +3,7 @@ package io.lxcfs.daemon.view;
 import io.lxcfs.daemon.cgroup.CpuUsage;
 import io.lxcfs.daemon.cgroup.CpuView;
 import io.lxcfs.daemon.cgroup.DeviceIo;
-import io.lxcfs.daemon.cgroup.MemoryStats;
+import io.lxcfs.daemon.cgroup.MemoryReader;
 import io.lxcfs.daemon.cgroup.ThreadSample;
 
 import java.util.List;
@@ -14,8 +14,8 @@ import java.util.function.LongSupplier;
 
 /**
  * What a burst of reads from one container would otherwise read again for every open: its CPU view and
- * accounting, memory figures, threads, block I/O, its oldest process, and the host files copied into the
- * view. Kept for {@code ttl} at most (spec §1.5 allows "a few hundred ms"; production uses 100 ms), so a
+ * accounting, memory limits, threads, block I/O, its oldest process, and the host files copied into the
+ * view. Memory usage is not kept: a reader that allocates and reads again at once must see it. Kept for {@code ttl} at most (spec §1.5 allows "a few hundred ms"; production uses 100 ms), so a
  * changed limit shows within that time.
  *
  * <p>Entries are keyed by the container's full set of cgroup directories ({@code ContainerCgroups.key()}),
@@ -44,7 +44,7 @@ public final class ViewCache {
         final long expires;
         volatile CpuView cpu;
         volatile CpuUsage usage;
-        volatile MemoryStats memory;
+        volatile MemoryReader.MemoryLimits memoryLimits;
         volatile ThreadSample threads;
         /** {host tid, its NSpid} for the highest tid of {@link #threads}. */
         volatile long[] lastPid;

@@ -73,6 +73,15 @@ class ViewCacheTest {
     }
 
     @Test
+    void memoryUsageIsReadFreshWhileTheLimitIsCached() throws Exception {
+        String before = render(ProcFile.MEMINFO, PID_A);
+        assertTrue(before.contains("MemFree:          262144 kB"), before);
+        t.v2Cgroup(A).set("memory.current", "104857600\n"); // the container allocates 100 MiB and reads again
+        String after = render(ProcFile.MEMINFO, PID_A);
+        assertTrue(after.contains("MemFree:          159744 kB"), "usage is never cached\n" + after);
+    }
+
+    @Test
     void containersNeverShareAnEntry() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertEquals("MemTotal:         262144 kB", memTotal(render(ProcFile.MEMINFO, PID_A)));
