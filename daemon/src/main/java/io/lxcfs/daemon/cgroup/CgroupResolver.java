@@ -3,6 +3,7 @@ package io.lxcfs.daemon.cgroup;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Caller pid → its own cgroup directories on the host's cgroup mount. */
 public final class CgroupResolver {
@@ -10,11 +11,21 @@ public final class CgroupResolver {
     private final FileSource fs;
     private final String procRoot;
     private final CgroupLayout layout;
+    /**
+     * {@code /proc/<pid>/cgroup} content → its directories: a pure function of the text (the layout is fixed),
+     * so the result is remembered; every process of a container has the same text. Bounded: cleared when full.
+     */
+    private final Map<String, ContainerCgroups> parsed = new ConcurrentHashMap<>();
+    static final int MAX_PARSED = 4096;
 
     public CgroupResolver(FileSource fs, String procRoot, CgroupLayout layout) {
         this.fs = fs;
         this.procRoot = procRoot;
         this.layout = layout;
+    }
+
+    int parsedCount() {
+        return parsed.size();
     }
 
     public CgroupLayout layout() {
@@ -27,6 +38,19 @@ public final class CgroupResolver {
     }
 
     public ContainerCgroups resolve(String procCgroupContent) {
+        ContainerCgroups known = parsed.get(procCgroupContent);
+        if (known != null) {
+            return known;
+        }
+        ContainerCgroups cg = parse(procCgroupContent);
+        if (parsed.size() >= MAX_PARSED) {
+            parsed.clear();
+        }
+        parsed.put(procCgroupContent, cg);
+        return cg;
+    }
+
+    private ContainerCgroups parse(String procCgroupContent) {
         ProcCgroupFile file = ProcCgroupFile.parse(procCgroupContent);
         Map<Controller, CgroupDir> dirs = new EnumMap<>(Controller.class);
         StringBuilder key = new StringBuilder();

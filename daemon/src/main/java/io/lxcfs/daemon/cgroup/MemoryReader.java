@@ -12,15 +12,33 @@ public final class MemoryReader {
         this.fs = fs;
     }
 
-    public MemoryStats read(CgroupDir dir) throws IOException {
-        return dir.unified() ? readV2(dir) : readV1(dir);
+    /**
+     * The limits over the cgroup and its ancestors: memory and swap (v2), memory and mem+swap (v1). Separate
+     * from the usage so that a caller may reuse limits for a moment while usage is always read fresh.
+     */
+    public record MemoryLimits(Long memory, Long swapOrMemsw) {
     }
 
-    private MemoryStats readV2(CgroupDir dir) throws IOException {
-        Long limit = minOverAncestors(dir, "memory.max");
+    public MemoryLimits limits(CgroupDir dir) {
+        return dir.unified()
+                ? new MemoryLimits(minOverAncestors(dir, "memory.max"), minOverAncestors(dir, "memory.swap.max"))
+                : new MemoryLimits(minOverAncestors(dir, "memory.limit_in_bytes"), minOverAncestors(dir, "memory.memsw.limit_in_bytes"));
+    }
+
+    public MemoryStats read(CgroupDir dir) throws IOException {
+        return read(dir, limits(dir));
+    }
+
+    /** Usage and breakdown read now, with {@code limits} as {@link #limits} gave them for this cgroup. */
+    public MemoryStats read(CgroupDir dir, MemoryLimits limits) throws IOException {
+        return dir.unified() ? readV2(dir, limits) : readV1(dir, limits);
+    }
+
+    private MemoryStats readV2(CgroupDir dir, MemoryLimits limits) throws IOException {
+        Long limit = limits.memory();
         long usage = requireNumber(dir, "memory.current");
         Map<String, Long> s = FlatKeyed.parse(fs.read(dir.file("memory.stat")));
-        Long swapLimit = minOverAncestors(dir, "memory.swap.max");
+        Long swapLimit = limits.swapOrMemsw();
         long swapCurrent = optionalNumber(dir, "memory.swap.current");
         long slabReclaimable = get(s, "slab_reclaimable");
         long slabUnreclaimable = get(s, "slab_unreclaimable");
@@ -36,12 +54,12 @@ public final class MemoryReader {
                 swapLimit, swapCurrent);
     }
 
-    private MemoryStats readV1(CgroupDir dir) throws IOException {
-        Long limit = minOverAncestors(dir, "memory.limit_in_bytes");
+    private MemoryStats readV1(CgroupDir dir, MemoryLimits limits) throws IOException {
+        Long limit = limits.memory();
         long usage = requireNumber(dir, "memory.usage_in_bytes");
         Map<String, Long> s = FlatKeyed.parse(fs.read(dir.file("memory.stat")));
         // v1 expresses swap as mem+swap; absent files mean swap accounting is off.
-        Long memswLimit = minOverAncestors(dir, "memory.memsw.limit_in_bytes");
+        Long memswLimit = limits.swapOrMemsw();
         Long swapLimit = null;
         if (memswLimit != null) {
             swapLimit = limit == null ? memswLimit : Math.max(0, memswLimit - limit);

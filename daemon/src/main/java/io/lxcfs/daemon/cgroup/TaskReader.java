@@ -15,7 +15,7 @@ public final class TaskReader {
 
     /** Threads of the cgroup and its descendants. A thread that exits meanwhile is simply not counted. */
     public TaskCounts countThreads(CgroupDir dir) throws IOException {
-        return countThreads(dir, 0);
+        return sampleThreads(dir).counts();
     }
 
     /**
@@ -23,27 +23,48 @@ public final class TaskReader {
      * our FUSE read right now, where the kernel's own file would have seen it running.
      */
     public TaskCounts countThreads(CgroupDir dir, long readerTid) throws IOException {
-        int[] acc = new int[3];
-        long[] highest = {0};
-        String threads = fs.read(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
-        countIn(threads, acc, highest, readerTid);
-        for (String child : fs.subdirectories(dir.absolute())) {
-            countTree(dir.child(child), acc, highest, readerTid);
-        }
-        return new TaskCounts(acc[0], acc[1], acc[2], highest[0]);
+        return sampleThreads(dir).countsFor(readerTid);
     }
 
-    private void countTree(CgroupDir dir, int[] acc, long[] highest, long readerTid) {
+    /** Every thread of the cgroup and its descendants with its state; threads that exit meanwhile are left out. */
+    public ThreadSample sampleThreads(CgroupDir dir) throws IOException {
+        Acc acc = new Acc();
+        String threads = fs.read(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
+        collect(threads, acc);
+        for (String child : fs.subdirectories(dir.absolute())) {
+            collectTree(dir.child(child), acc);
+        }
+        return new ThreadSample(acc.tids, acc.states, acc.n);
+    }
+
+    /** Growable parallel arrays: a sample allocates no object per thread. */
+    private static final class Acc {
+        long[] tids = new long[16];
+        char[] states = new char[16];
+        int n;
+
+        void add(long tid, char state) {
+            if (n == tids.length) {
+                tids = java.util.Arrays.copyOf(tids, n * 2);
+                states = java.util.Arrays.copyOf(states, n * 2);
+            }
+            tids[n] = tid;
+            states[n] = state;
+            n++;
+        }
+    }
+
+    private void collectTree(CgroupDir dir, Acc acc) {
         String threads = fs.readOrNull(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
         if (threads != null) {
-            countIn(threads, acc, highest, readerTid);
+            collect(threads, acc);
         }
         for (String child : fs.subdirectories(dir.absolute())) {
-            countTree(dir.child(child), acc, highest, readerTid);
+            collectTree(dir.child(child), acc);
         }
     }
 
-    private void countIn(String tids, int[] acc, long[] highest, long readerTid) {
+    private void collect(String tids, Acc acc) {
         int pos = 0;
         int len = tids.length();
         while (pos < len) {
@@ -60,14 +81,7 @@ public final class TaskReader {
             if (stat == null) {
                 continue;
             }
-            acc[2]++;
-            highest[0] = Math.max(highest[0], tid);
-            char state = tid == readerTid ? 'R' : stateOf(stat);
-            if (state == 'R') {
-                acc[0]++;
-            } else if (state == 'D') {
-                acc[1]++;
-            }
+            acc.add(tid, stateOf(stat));
         }
     }
 

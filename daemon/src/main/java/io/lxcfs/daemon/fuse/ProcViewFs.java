@@ -8,12 +8,19 @@ import jnr.ffi.Struct;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseException;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,6 +34,11 @@ public final class ProcViewFs extends FuseStubFS {
     /** Offset of {@code fh} in libfuse 2's {@code struct fuse_file_info} on LP64 (jnr-fuse's own layout is off). */
     private static final int FH_OFFSET = 24;
     private static final int O_ACCMODE = 3;
+    /**
+     * Request threads. Handlers never wait for another FUSE request, so a few suffice; more only queue on
+     * the two-to-a-few CPUs of a node daemon. libfuse's own loop keeps up to 10 idle native threads.
+     */
+    static final int WORKERS = Math.max(4, Math.min(16, 2 * java.lang.Runtime.getRuntime().availableProcessors()));
 
     private final ProcView view;
     private final ReadListener listener;
@@ -51,6 +63,54 @@ public final class ProcViewFs extends FuseStubFS {
     @Override
     protected String getFSName() {
         return "lxcfs-k8s";
+    }
+
+    /**
+     * As jnr-fuse's mount (same arguments to libfuse, same shutdown hook, same blocking contract), but the
+     * requests are served by {@link #WORKERS} Java threads ({@link FuseLoop}) rather than libfuse's native ones.
+     */
+    @Override
+    public void mount(Path mountPoint, boolean blocking, boolean debug, String[] fuseOpts) {
+        if (!mounted.compareAndSet(false, true)) {
+            throw new FuseException("Fuse fs already mounted!");
+        }
+        this.mountPoint = mountPoint;
+        List<String> args = new ArrayList<>(List.of(getFSName(), "-f"));
+        if (debug) {
+            args.add("-d");
+        }
+        args.add(mountPoint.toAbsolutePath().toString());
+        args.addAll(List.of(fuseOpts));
+        String[] argv = args.toArray(String[]::new);
+        try {
+            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::umount));
+            int res;
+            if (blocking) {
+                res = FuseLoop.run(argv, fuseOperations, WORKERS, "fuse-worker");
+            } else {
+                CompletableFuture<Integer> result = new CompletableFuture<>();
+                Thread main = new Thread(() -> {
+                    try {
+                        result.complete(FuseLoop.run(argv, fuseOperations, WORKERS, "fuse-worker"));
+                    } catch (Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+                }, "fuse-worker-0");
+                main.setDaemon(true);
+                main.start();
+                try {
+                    res = result.get(2, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    res = 0; // still serving: mounted
+                }
+            }
+            if (res != 0) {
+                throw new FuseException("Unable to mount FS, return code = " + res);
+            }
+        } catch (Exception e) {
+            mounted.set(false);
+            throw e instanceof FuseException fe ? fe : new FuseException("Unable to mount FS", e);
+        }
     }
 
     @Override
@@ -102,7 +162,7 @@ public final class ProcViewFs extends FuseStubFS {
         long started = System.nanoTime();
         RenderResult result;
         try {
-            result = view.render(file, getContext().pid.get());
+            result = view.render(file, FuseLoop.callerPid());
         } catch (Exception | Error e) {
             // Even the host file is unreadable: nothing sensible to serve.
             return -ErrorCodes.EIO();

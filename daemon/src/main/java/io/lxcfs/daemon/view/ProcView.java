@@ -9,15 +9,18 @@ import io.lxcfs.daemon.cgroup.CpuList;
 import io.lxcfs.daemon.cgroup.CpuReader;
 import io.lxcfs.daemon.cgroup.CpuUsage;
 import io.lxcfs.daemon.cgroup.CpuView;
+import io.lxcfs.daemon.cgroup.DeviceIo;
 import io.lxcfs.daemon.cgroup.FileSource;
 import io.lxcfs.daemon.cgroup.MemoryReader;
 import io.lxcfs.daemon.cgroup.MemoryStats;
 import io.lxcfs.daemon.cgroup.TaskCounts;
 import io.lxcfs.daemon.cgroup.TaskReader;
+import io.lxcfs.daemon.cgroup.ThreadSample;
 import io.lxcfs.daemon.loadavg.ContainerTracker;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The whole view: caller pid → its cgroups → the file's content. Any failure for one read yields the
@@ -34,9 +37,17 @@ public final class ProcView {
     private final CpuReader cpu;
     private final TaskReader tasks;
     private final BlockIoReader blockIo;
+    private final ViewCache cache;
     private volatile boolean passthrough;
 
+    /** The production view: container inputs are cached for {@link ViewCache#DEFAULT_TTL_NANOS}. */
     public ProcView(FileSource fs, String procRoot, String sysRoot, CgroupResolver resolver, ContainerTracker tracker) {
+        this(fs, procRoot, sysRoot, resolver, tracker, ViewCache.withDefaults());
+    }
+
+    public ProcView(FileSource fs, String procRoot, String sysRoot, CgroupResolver resolver, ContainerTracker tracker,
+                    ViewCache cache) {
+        this.cache = cache;
         this.fs = fs;
         this.procRoot = procRoot;
         this.sysRoot = sysRoot;
@@ -110,7 +121,7 @@ public final class ProcView {
                     return null;
                 }
                 trackIfContainer(cg);
-                return MeminfoRenderer.render(hostFile(file), memory.read(dir));
+                return MeminfoRenderer.render(cachedHost(file), memoryStats(cg, dir));
             }
             case SWAPS: {
                 CgroupDir dir = cg.dir(Controller.MEMORY);
@@ -118,7 +129,7 @@ public final class ProcView {
                     return null;
                 }
                 trackIfContainer(cg);
-                MeminfoRenderer.MemoryView v = MeminfoRenderer.compute(hostFile(ProcFile.MEMINFO), memory.read(dir));
+                MeminfoRenderer.MemoryView v = MeminfoRenderer.compute(cachedHost(ProcFile.MEMINFO), memoryStats(cg, dir));
                 return SwapsRenderer.render(v.swapTotal(), v.swapUsed());
             }
             case CPUINFO: {
@@ -126,7 +137,7 @@ public final class ProcView {
                     return null;
                 }
                 trackIfContainer(cg);
-                return CpuinfoRenderer.render(hostFile(file), cpuView(cg));
+                return CpuinfoRenderer.render(cachedHost(file), cpuView(cg));
             }
             case CPU_ONLINE: {
                 if (cg.allRoot(Controller.CPU, Controller.CPUSET)) {
@@ -141,8 +152,8 @@ public final class ProcView {
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
                 CpuTimes times = cpuTimes(cg, t);
-                TaskCounts counts = tasks.countThreads(cg.taskDir(), pid);
-                return StatRenderer.render(hostFile(file), times, counts.running(), counts.blocked());
+                TaskCounts counts = threads(cg, cg.taskDir()).countsFor(pid);
+                return StatRenderer.render(cachedHost(file), times, counts.running(), counts.blocked());
             }
             case UPTIME: {
                 CgroupDir taskDir = cg.taskDir();
@@ -150,7 +161,7 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                long uptime = containerUptimeTicks(taskDir, t);
+                long uptime = containerUptimeTicks(cg, taskDir, t);
                 CpuTimes times = cpuTimes(cg, t, uptime);
                 // USER_HZ is 100, so ticks are the centiseconds /proc/uptime prints.
                 return UptimeRenderer.render(uptime, times.totalIdle());
@@ -161,8 +172,8 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                TaskCounts counts = tasks.countThreads(taskDir, pid);
-                long lastPid = counts.highestTid() > 0 ? tasks.namespacePid(counts.highestTid()) : 0;
+                TaskCounts counts = threads(cg, taskDir).countsFor(pid);
+                long lastPid = counts.highestTid() > 0 ? namespacePid(cg, counts.highestTid()) : 0;
                 return LoadavgRenderer.render(t.load().snapshot(), counts.running(), counts.total(), lastPid);
             }
             case DISKSTATS: {
@@ -171,7 +182,7 @@ public final class ProcView {
                     return null;
                 }
                 trackIfContainer(cg);
-                return DiskstatsRenderer.render(hostFile(file), blockIo.read(dir));
+                return DiskstatsRenderer.render(cachedHost(file), blockIo(cg, dir));
             }
             default:
                 return null;
@@ -183,17 +194,101 @@ public final class ProcView {
         return taskDir == null || taskDir.isRoot() ? null : tracker.track(cg);
     }
 
+    // ------------------------------------------------------------ inputs, through the short-lived cache
+
+    /** A host file whose lines are copied into a container's view (not the host passthrough: that is never cached). */
+    private String cachedHost(ProcFile file) throws IOException {
+        String content = cache.host(file);
+        if (content == null) {
+            content = hostFile(file);
+            cache.putHost(file, content);
+        }
+        return content;
+    }
+
+    private MemoryStats memoryStats(ContainerCgroups cg, CgroupDir dir) throws IOException {
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        MemoryReader.MemoryLimits limits = s == null ? null : s.memoryLimits;
+        if (limits == null) {
+            limits = memory.limits(dir);
+            if (s != null) {
+                s.memoryLimits = limits;
+            }
+        }
+        // Usage is always read now: a container that allocates and reads again must see it at once.
+        return memory.read(dir, limits);
+    }
+
+    private List<DeviceIo> blockIo(ContainerCgroups cg, CgroupDir dir) throws IOException {
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        List<DeviceIo> io = s == null ? null : s.io;
+        if (io == null) {
+            io = blockIo.read(dir);
+            if (s != null) {
+                s.io = io;
+            }
+        }
+        return io;
+    }
+
+    private ThreadSample threads(ContainerCgroups cg, CgroupDir taskDir) throws IOException {
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        ThreadSample t = s == null ? null : s.threads;
+        if (t == null) {
+            t = tasks.sampleThreads(taskDir);
+            if (s != null) {
+                s.threads = t;
+            }
+        }
+        return t;
+    }
+
+    /** {@code NSpid} of a host tid; remembered for the snapshot's highest tid, which every loadavg read asks for. */
+    private long namespacePid(ContainerCgroups cg, long hostTid) {
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        long[] known = s == null ? null : s.lastPid;
+        if (known != null && known[0] == hostTid) {
+            return known[1];
+        }
+        long ns = tasks.namespacePid(hostTid);
+        if (s != null) {
+            s.lastPid = new long[] {hostTid, ns};
+        }
+        return ns;
+    }
+
     private CpuView cpuView(ContainerCgroups cg) throws IOException {
-        return cpu.view(cg.dir(Controller.CPUSET), cg.dir(Controller.CPU), onlineCpus());
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        CpuView v = s == null ? null : s.cpu;
+        if (v == null) {
+            v = cpu.view(cg.dir(Controller.CPUSET), cg.dir(Controller.CPU), onlineCpus());
+            if (s != null) {
+                s.cpu = v;
+            }
+        }
+        return v;
+    }
+
+    private CpuUsage cpuUsage(ContainerCgroups cg, CgroupDir acct, CpuView view) throws IOException {
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        CpuUsage u = s == null ? null : s.usage;
+        // The usage is folded onto the view's CPUs: only reuse it for an equal view.
+        if (u == null || u.user().length != view.count()) {
+            u = cpu.usage(acct, view);
+            if (s != null) {
+                s.usage = u;
+            }
+        }
+        return u;
     }
 
     private java.util.BitSet onlineCpus() throws IOException {
-        return CpuList.parse(fs.read(sysRoot + "/devices/system/cpu/online"));
+        return CpuList.parse(cachedHost(ProcFile.CPU_ONLINE));
     }
 
     private CpuTimes cpuTimes(ContainerCgroups cg, ContainerTracker.Tracked t) throws IOException {
         CgroupDir taskDir = cg.taskDir();
-        long uptime = taskDir == null || taskDir.isRoot() ? hostUptimeTicks() : containerUptimeTicks(taskDir, t);
+        long uptime = taskDir == null || taskDir.isRoot() ? hostUptimeTicks() : containerUptimeTicks(cg, taskDir, t);
         return cpuTimes(cg, t, uptime);
     }
 
@@ -203,7 +298,7 @@ public final class ProcView {
         if (acct == null) {
             throw new IOException("no cpu accounting controller");
         }
-        CpuUsage usage = cpu.usage(acct, view);
+        CpuUsage usage = cpuUsage(cg, acct, view);
         CpuTimes times = CpuTimes.compute(view, usage, uptime);
         if (t == null) {
             return times;
@@ -221,13 +316,21 @@ public final class ProcView {
      * The oldest process is remembered per container: while it lives (same pid, same start time) nothing
      * can be older, so one stat read replaces a scan of every process.
      */
-    private long containerUptimeTicks(CgroupDir taskDir, ContainerTracker.Tracked t) throws IOException {
+    private long containerUptimeTicks(ContainerCgroups cg, CgroupDir taskDir, ContainerTracker.Tracked t) throws IOException {
         long now = hostUptimeTicks();
-        long[] oldest = t == null ? null : t.oldestProcess();
-        if (oldest == null || tasks.startTicks(oldest[0]) != oldest[1]) {
-            oldest = tasks.oldestProcess(taskDir);
-            if (t != null) {
-                t.oldestProcess(oldest);
+        ViewCache.Snapshot s = cache.snapshot(cg.key());
+        long[] oldest = s == null ? null : s.oldest;
+        if (oldest == null) {
+            // Checked (one stat read) at most once per snapshot.
+            oldest = t == null ? null : t.oldestProcess();
+            if (oldest == null || tasks.startTicks(oldest[0]) != oldest[1]) {
+                oldest = tasks.oldestProcess(taskDir);
+                if (t != null) {
+                    t.oldestProcess(oldest);
+                }
+            }
+            if (s != null && oldest != null) {
+                s.oldest = oldest;
             }
         }
         if (oldest == null) {

@@ -80,6 +80,22 @@ class ReadersTest {
     }
 
     @Test
+    void parsedCgroupFilesAreRememberedByContentAndBounded() {
+        t.v2();
+        CgroupResolver r = resolver();
+        ContainerCgroups a = r.resolve(FixtureTree.cgroupV2(CTR));
+        assertSame(a, r.resolve(FixtureTree.cgroupV2(CTR)), "same text: the remembered result");
+        ContainerCgroups b = r.resolve(FixtureTree.cgroupV2("/kubepods/burstable/pod1/c2"));
+        assertNotEquals(a.key(), b.key());
+        assertEquals(t.cgroup + "/kubepods/burstable/pod1/c2", b.taskDir().absolute());
+        for (int i = 0; i < CgroupResolver.MAX_PARSED + 5; i++) {
+            r.resolve(FixtureTree.cgroupV2("/kubepods/pod" + i + "/c"));
+        }
+        assertTrue(r.parsedCount() <= CgroupResolver.MAX_PARSED, "bounded: " + r.parsedCount());
+        assertEquals(a.key(), r.resolve(FixtureTree.cgroupV2(CTR)).key(), "re-parsed after a clear, same result");
+    }
+
+    @Test
     void goneProcessThrows() {
         t.v2();
         assertThrows(IOException.class, () -> resolver().resolve(4711));
