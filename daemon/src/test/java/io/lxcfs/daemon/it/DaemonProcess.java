@@ -60,42 +60,16 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Polls until a view file reads well through the mount (no fixed sleep). */
     public void awaitServing(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
         Path meminfo = mountPath.resolve("proc/meminfo");
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
-            }
-            try {
-                if (Files.readString(meminfo).startsWith("MemTotal:")
-                        && http("GET", "/q/health/live", null).statusCode() > 0) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not mounted or not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("daemon did not serve " + meminfo + " in time:\n" + log());
+        ProcessWait.until(process, "daemon", "serve " + meminfo, timeout, Duration.ofMillis(50), this::log,
+                () -> Files.readString(meminfo).startsWith("MemTotal:")
+                        && http("GET", "/q/health/live", null).statusCode() > 0);
     }
 
     /** Polls until {@code /q/health/ready} answers 200 (for a successor: it has taken over). */
     public void awaitReady(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
-            }
-            try {
-                if (http("GET", "/q/health/ready", null).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("daemon not ready in time:\n" + log());
+        ProcessWait.until(process, "daemon", "become ready", timeout, Duration.ofMillis(20), this::log,
+                () -> http("GET", "/q/health/ready", null).statusCode() == 200);
     }
 
     public Path mountPath() {

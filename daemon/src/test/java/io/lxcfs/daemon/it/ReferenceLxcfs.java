@@ -41,26 +41,9 @@ public final class ReferenceLxcfs implements AutoCloseable {
     }
 
     private void awaitServing(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
         Path meminfo = mountPath.resolve("proc/meminfo");
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("lxcfs exited with " + process.exitValue() + ":\n" + log());
-            }
-            try {
-                if (Files.readString(meminfo).startsWith("MemTotal:")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not mounted yet
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("lxcfs did not serve " + meminfo + " in time:\n" + log());
-    }
-
-    public Path mountPath() {
-        return mountPath;
+        ProcessWait.until(process, "lxcfs", "serve " + meminfo, timeout, Duration.ofMillis(50), this::log,
+                () -> Files.readString(meminfo).startsWith("MemTotal:"));
     }
 
     public String log() {
