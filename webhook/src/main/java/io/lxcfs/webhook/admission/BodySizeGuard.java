@@ -3,6 +3,10 @@ package io.lxcfs.webhook.admission;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
+
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -17,9 +21,11 @@ import io.vertx.ext.web.Router;
  */
 @Singleton
 public class BodySizeGuard {
-    /** Same as quarkus.http.limits.max-body-size. */
-    static final long MAX_BODY_BYTES = 3L * 1024 * 1024;
     private static final long MAX_DRAIN_BYTES = 16L * 1024 * 1024;
+
+    /** The HTTP layer's own limit, so the two never disagree. */
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    MemorySize maxBody;
 
     void install(@Observes Router router) {
         router.route("/mutate").order(Integer.MIN_VALUE).handler(rc -> {
@@ -32,8 +38,8 @@ public class BodySizeGuard {
                     declared = Long.MAX_VALUE;
                 }
             }
-            if (declared > MAX_BODY_BYTES) {
-                refuse(rc.request(), declared);
+            if (declared > maxBody.asLongValue()) {
+                refuse(rc.request(), declared, maxBody.asLongValue());
                 return;
             }
             rc.next();
@@ -45,7 +51,7 @@ public class BodySizeGuard {
      * wait until their body is out), up to {@link #MAX_DRAIN_BYTES}; past that the connection is closed. HTTP/1.1
      * connections are closed after the answer.
      */
-    private static void refuse(HttpServerRequest request, long declared) {
+    private static void refuse(HttpServerRequest request, long declared, long limit) {
         HttpServerResponse response = request.response();
         boolean http2 = request.version() == HttpVersion.HTTP_2;
         if (!http2) {
@@ -63,6 +69,6 @@ public class BodySizeGuard {
         response.setStatusCode(400)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end("{\"code\":400,\"message\":\"request body of " + declared + " bytes is over the limit of "
-                        + MAX_BODY_BYTES + " bytes: not an AdmissionReview the API server would send\"}");
+                        + limit + " bytes: not an AdmissionReview the API server would send\"}");
     }
 }
