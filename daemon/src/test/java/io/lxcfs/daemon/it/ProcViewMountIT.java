@@ -143,6 +143,50 @@ class ProcViewMountIT {
         assertTrue(!(Files.exists(mount.resolve("proc/pressure"))));
     }
 
+    /**
+     * Read-only means read-only, as a tenant tries it from inside a container (root, the files bind-mounted
+     * read-only as the webhook mounts them) and on the mount itself. On the file: open for writing, O_TRUNC,
+     * truncate, chmod, chown, utimens and setxattr fail with EROFS and the file still reads as before (the
+     * kernel's own /proc lets root chmod, chown and open meminfo for writing; the view refuses). In the
+     * container's directories (procfs and sysfs themselves, not ours) mknod, mkdir, unlink, rename, symlink,
+     * link and create fail as those file systems make them fail; on the mount they fail with EROFS.
+     */
+    @Test
+    void everyWriteLikeOperationFails() throws Exception {
+        Path script = Files.createTempFile("lxcfs-it-write-ops", ".py");
+        try (var in = ProcViewMountIT.class.getResourceAsStream("/it/write-ops.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        List<String> fileOps = List.of("open_wronly", "open_rdwr", "open_trunc", "truncate", "chmod", "chown", "utime", "setxattr");
+        try (TestCgroup cg = TestCgroup.create("readonly").memoryLimit(64 * MIB)) {
+            ViewContainer c = new ViewContainer(cg, mount);
+            for (String file : List.of("/proc/meminfo", "/sys/devices/system/cpu/online")) {
+                String inside = c.exec("mount -o remount,bind,ro " + file + " && python3 " + script + " " + file
+                        + " && head -1 " + file + " && ls -l " + file);
+                String onMount = new ViewContainer(null, mount).exec("python3 " + script + " " + mount + file);
+                for (String r : results(onMount)) {
+                    assertTrue(r.endsWith(":EROFS"), "on the mount: " + r + "\n" + onMount);
+                }
+                for (String r : results(inside)) {
+                    String op = r.substring(0, r.indexOf(':'));
+                    assertTrue(fileOps.contains(op) ? r.endsWith(":EROFS") : !r.endsWith(":ok"), "in a container: " + r + "\n" + inside);
+                }
+                assertTrue(inside.contains("-r--r--r-- 1 root root "), inside);
+                if (file.equals("/proc/meminfo")) {
+                    assertTrue(inside.contains("\nMemTotal:          65536 kB\n"), inside);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static List<String> results(String out) {
+        List<String> r = out.lines().filter(l -> l.matches("[a-z_]+:[A-Za-z]+")).toList();
+        assertEquals(15, r.size(), out);
+        return r;
+    }
+
     @Test
     void healthAndMetricsReflectTheMount() throws Exception {
         HttpResponse<String> ready = daemon.http("GET", "/q/health/ready", null);

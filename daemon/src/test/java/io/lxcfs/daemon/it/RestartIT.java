@@ -281,8 +281,9 @@ class RestartIT {
                 .filter(l -> paths.stream().anyMatch(l::contains)).collect(Collectors.joining("\n"));
     }
 
+    /** The bystander's mounts at the eight paths (the rest of its table follows the host's, e.g. podman's mounts). */
     private String bystanderMounts() throws Exception {
-        return Files.readString(Path.of("/proc/" + bystander.pid() + "/mountinfo"));
+        return viewLines(bystander.pid());
     }
 
     private void awaitBystanderMounted() throws Exception {
