@@ -318,9 +318,10 @@ class ConsumerProgramsIT {
         String url = "http://127.0.0.1:" + port + "/metrics";
         String out = inContainer("prometheus-node-exporter --web.listen-address=127.0.0.1:" + port + " >/tmp/node-exporter-" + port + ".log 2>&1 & "
                 + "i=0; until curl -sf -o /dev/null " + url + " || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done; "
-                + "for try in 1 2 3; do echo @@before; cat /proc/loadavg; echo @@metrics; curl -sf " + url
-                + " | grep -E '^(node_memory_MemTotal_bytes|node_load1|node_cpu_seconds_total)'; echo @@after; cat /proc/loadavg; "
-                + "[ \"$(cut -d' ' -f1 /proc/loadavg)\" = \"$(cut -d' ' -f1 /proc/loadavg)\" ] && break; done; kill $!; "
+                // Scrape between two reads of /proc/loadavg; again (at most 3 times) if a 5 s update fell in between.
+                + "for try in 1 2 3; do b=$(cat /proc/loadavg); echo @@before; echo \"$b\"; echo @@metrics; curl -sf " + url
+                + " | grep -E '^(node_memory_MemTotal_bytes|node_load1|node_cpu_seconds_total)'; a=$(cat /proc/loadavg); "
+                + "echo @@after; echo \"$a\"; [ \"${b%% *}\" = \"${a%% *}\" ] && break; done; kill $!; "
                 + "rm -f /tmp/node-exporter-" + port + ".log");
         Map<String, String> s = sections(out);
         String metrics = s.get("metrics");
