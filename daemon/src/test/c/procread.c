@@ -51,6 +51,9 @@
  *       re-reads every file with lseek(fd, 0, SEEK_SET) + read(2) until EOF and prints
  *       "@@<round> <file>" followed by what it read. Sleeps <interval_ms> between rounds.
  *       Exit 1 on an open, seek or read error.
+ *
+ *   procread pkeep <rounds> <interval_ms> <file>...
+ *       The same with pread(2) from offset 0 upwards (the file offset never moves).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -443,7 +446,7 @@ static int cmd_sendfile(const char *path) {
 
 /* ---------------------------------------------------------------- keep */
 
-static int cmd_keep(long rounds, long interval_ms, int n, char **paths) {
+static int cmd_keep(int use_pread, long rounds, long interval_ms, int n, char **paths) {
     int *fds = calloc(n, sizeof *fds);
     char buf[CHUNK];
     for (int i = 0; i < n; i++) {
@@ -456,16 +459,18 @@ static int cmd_keep(long rounds, long interval_ms, int n, char **paths) {
             nanosleep(&d, NULL);
         }
         for (int i = 0; i < n; i++) {
-            if (lseek(fds[i], 0, SEEK_SET) < 0) { perror("lseek"); return 1; }
+            if (!use_pread && lseek(fds[i], 0, SEEK_SET) < 0) { perror("lseek"); return 1; }
             printf("@@%ld %s\n", r, paths[i]);
+            off_t off = 0;
             for (;;) {
-                ssize_t got = read(fds[i], buf, sizeof buf);
+                ssize_t got = use_pread ? pread(fds[i], buf, sizeof buf, off) : read(fds[i], buf, sizeof buf);
                 if (got < 0) {
                     if (errno == EINTR) continue;
                     perror("read");
                     return 1;
                 }
                 if (got == 0) break;
+                off += got;
                 fwrite(buf, 1, (size_t)got, stdout);
             }
         }
@@ -483,7 +488,8 @@ static int usage(void) {
             "       procread loop <file> <interval_ms>\n"
             "       procread watch <file> <interval_ms> <memtotal_kB>\n"
             "       procread sendfile <file>\n"
-            "       procread keep <rounds> <interval_ms> <file>...\n");
+            "       procread keep <rounds> <interval_ms> <file>...\n"
+            "       procread pkeep <rounds> <interval_ms> <file>...\n");
     return 2;
 }
 
@@ -493,6 +499,7 @@ int main(int argc, char **argv) {
     if (argc >= 4 && !strcmp(argv[1], "loop")) return cmd_loop(argv[2], atol(argv[3]));
     if (argc >= 5 && !strcmp(argv[1], "watch")) return cmd_watch(argv[2], atol(argv[3]), atol(argv[4]));
     if (argc >= 3 && !strcmp(argv[1], "sendfile")) return cmd_sendfile(argv[2]);
-    if (argc >= 5 && !strcmp(argv[1], "keep")) return cmd_keep(atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
+    if (argc >= 5 && !strcmp(argv[1], "keep")) return cmd_keep(0, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
+    if (argc >= 5 && !strcmp(argv[1], "pkeep")) return cmd_keep(1, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
     return usage();
 }

@@ -348,8 +348,18 @@ class ConsumerProgramsIT {
      */
     @Test
     void aKeptFileDescriptorSeesFreshContentAfterEverySeekToZero() throws Exception {
+        assertKeptFileDescriptorsSeeFreshContent("keep");
+    }
+
+    /** The same with pread(2) at offset 0 (the file offset never moves): a read at 0 is a fresh snapshot. */
+    @Test
+    void aKeptFileDescriptorSeesFreshContentOnEveryPreadAtZero() throws Exception {
+        assertKeptFileDescriptorsSeeFreshContent("pkeep");
+    }
+
+    private static void assertKeptFileDescriptorsSeeFreshContent(String mode) throws Exception {
         int rounds = 4;
-        String out = inContainer(tool("procread") + " keep " + rounds + " 400 /proc/uptime /proc/stat /proc/meminfo");
+        String out = inContainer(tool("procread") + " " + mode + " " + rounds + " 400 /proc/uptime /proc/stat /proc/meminfo");
         Map<String, String> s = sections(out);
         double lastUptime = -1;
         long lastTicks = -1;
