@@ -2,6 +2,7 @@ package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,29 @@ class ConsumerProgramsIT {
     @Test
     void busyboxCatPrintsWhatGnuCatPrintsForEveryFile() throws Exception {
         assertEveryFileReadsLikeGnuCat("busybox cat");
+    }
+
+    /**
+     * The same in a real OCI container (runc, the busybox root filesystem of scripts/make-rootfs.sh, the files
+     * bind-mounted read-only as a kubelet mounts the webhook's hostPath volumes), as `kubectl exec pod -- busybox cat`.
+     */
+    @Test
+    void busyboxCatInARuncContainerPrintsWhatGnuCatPrints() throws Exception {
+        Assumptions.assumeTrue(RuncContainer.available(), "needs runc");
+        Path work = Files.createTempDirectory("lxcfs-it-consumers-runc");
+        try {
+            Path rootfs = RuncContainer.makeRootfs(work.resolve("rootfs"));
+            assertEveryFileReadsLikeGnuCat("busybox cat", script -> {
+                try (RuncContainer c = RuncContainer.create(rootfs, mount, "consumer", "/lxcfs-it-consumers/{id}", 256 * MIB,
+                        50_000, 100_000, script)) {
+                    RuncContainer.Result r = c.run(60);
+                    assertEquals(0, r.exit(), r.stdout() + "\n" + r.stderr());
+                    return r.stdout();
+                }
+            });
+        } finally {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).inheritIO().start().waitFor();
+        }
     }
 
     /** A plain sendfile(2) loop to EOF, as busybox cat, splice and copy_file_range readers do, gets the whole file. */
@@ -384,13 +408,21 @@ class ConsumerProgramsIT {
 
     /** Reads each of the eight files with {@code reader} and with GNU cat in the same container and compares them. */
     private static void assertEveryFileReadsLikeGnuCat(String reader) throws Exception {
+        assertEveryFileReadsLikeGnuCat(reader, ConsumerProgramsIT::inContainer);
+    }
+
+    interface Container {
+        String run(String script) throws Exception;
+    }
+
+    private static void assertEveryFileReadsLikeGnuCat(String reader, Container container) throws Exception {
         StringBuilder script = new StringBuilder();
         for (String f : FILES) {
             String cmd = reader.endsWith("=") ? reader + f : reader + " " + f;
             script.append("echo @@reader ").append(f).append("; ").append(cmd).append("; ")
                     .append("echo @@cat ").append(f).append("; cat ").append(f).append("; ");
         }
-        Map<String, String> s = sections(inContainer(script.toString()));
+        Map<String, String> s = sections(container.run(script.toString()));
         for (String f : FILES) {
             String got = s.get("reader " + f);
             String want = s.get("cat " + f);
