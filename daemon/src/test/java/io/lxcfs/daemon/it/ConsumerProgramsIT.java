@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>How they read (measured with strace): busybox {@code cat} copies with sendfile(2), which stops at st_size;
  * GNU {@code cat}/{@code head}/{@code dd} use read(2); procps {@code top}, {@code vmstat} and {@code free -s} open
- * /proc/stat and /proc/meminfo once and re-read them with lseek(0) + read.
+ * /proc/stat and /proc/meminfo once and re-read them with lseek(0) + read ({@code top} reads meminfo every 3 s,
+ * Debian 12's {@code vmstat} only for its first sample, on the kernel's own files too).
  */
 class ConsumerProgramsIT {
 
@@ -40,14 +41,16 @@ class ConsumerProgramsIT {
     private static final long LIMIT_KB = 256 * 1024;
 
     /**
-     * Run first in every container: a CPU burner, and a tmpfs allocation growing by 1 MiB every 100 ms up to
-     * 120 MiB (about 12 s; tmpfs pages are charged to the writer's memory cgroup and cannot be reclaimed without
-     * swap, so MemFree falls by that much). The tool under test runs right after and sees both. Both die with the
-     * container's PID 1.
+     * A tmpfs allocation growing by 1 MiB every 100 ms up to 120 MiB (about 12 s; tmpfs pages are charged to the
+     * writer's memory cgroup and cannot be reclaimed without swap, so MemFree falls by that much).
      */
     private static final String GROWING_ALLOCATION = "mount -t tmpfs -o size=150m none /mnt && "
             + "{ i=0; while [ $i -lt 120 ]; do dd if=/dev/zero of=/mnt/grow$i bs=1M count=1 2>/dev/null; "
             + "i=$((i+1)); sleep 0.1; done & } && ";
+    /**
+     * Run first in every container: the growing allocation and a CPU burner. The tool under test runs right after
+     * and sees both; both die with the container's PID 1.
+     */
     private static final String LOAD = GROWING_ALLOCATION + "{ while :; do :; done & } && ";
 
     private static final List<String> FILES = Arrays.stream(ProcFile.values()).map(f -> f.path).toList();
