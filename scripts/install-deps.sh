@@ -8,8 +8,14 @@ command -v fusermount >/dev/null 2>&1 || need+=(fuse)
 if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   command -v runc >/dev/null 2>&1 || need+=(runc)
   command -v lxcfs >/dev/null 2>&1 || need+=(lxcfs)
-  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh || need+=(busybox-static)
+  # The static busybox, by package: Debian's dynamic `busybox` also provides /bin/busybox (and replaces this one).
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need+=(busybox-static)
   command -v free >/dev/null 2>&1 || need+=(procps)
+  # The consumer tier (ConsumerProgramsIT): programs that read the view as users run them.
+  /usr/bin/python3 -c 'import psutil' >/dev/null 2>&1 || need+=(python3-psutil)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+  command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # make-rootfs.sh <dir>: a minimal OCI root filesystem for runc, built from this host's own
 # binaries (no registry, no network). Contents:
-#   - busybox-static's /bin/busybox and a symlink per applet (in /bin, never overriding a real tool)
+#   - the host's busybox and a symlink per applet (in /bin, never overriding a real tool); busybox-static
+#     is what install-deps.sh installs, but a dynamically linked busybox works too (its libraries are copied)
 #   - procps free, uptime, top, vmstat; coreutils cat, nproc, sleep, head; glibc getconf
 #   - dash as /bin/sh (busybox's shell would run its own `free`, which uses sysinfo(2))
-#   - every library `ldd` lists for those binaries, and the dynamic loader
+#   - every library `ldd` lists for those binaries and for busybox, and the dynamic loader
 #   - terminfo entries dumb, xterm, linux, vt100 (procps top needs "dumb" in batch mode)
 #   - empty proc/ sys/ dev/ tmp/ etc/ (+ tiny etc/passwd, etc/group)
 # Idempotent (safe to rerun on the same directory) and takes well under a second.
@@ -17,7 +18,7 @@ dir="$(cd "$dir" && pwd)"
 busybox=/bin/busybox
 [ -x "$busybox" ] || busybox=/usr/bin/busybox
 if ! "$busybox" --list >/dev/null 2>&1; then
-  echo "make-rootfs: busybox-static is not installed (apt-get install busybox-static)" >&2
+  echo "make-rootfs: no working busybox on the host (apt-get install busybox-static)" >&2
   exit 1
 fi
 
@@ -39,17 +40,26 @@ copy_file "$busybox"
 [ "$busybox" = /bin/busybox ] || ln -sf "..$busybox" "$dir/bin/busybox"
 
 libs=()
+# add_libs <binary>: remember the libraries it needs (none for a static binary: ldd says "not a dynamic
+# executable"). ldd prints "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and the loader as
+# "/lib64/ld-linux-x86-64.so.2 (0x...)"; vdso lines have no path.
+add_libs() {
+  local lib
+  while read -r lib; do libs+=("$lib"); done < <(ldd "$1" 2>/dev/null | awk '
+    $2 == "=>" && $3 ~ /^\// { print $3; next }
+    $1 ~ /^\//               { print $1 }')
+}
+
+# A dynamically linked busybox (Debian's `busybox` package) needs its libraries too (libresolv, libc, ...).
+add_libs "$(readlink -f "$busybox")"
+
 for t in "${tools[@]}"; do
   p="$(command -v "$t")" || { echo "make-rootfs: $t not found on the host" >&2; exit 1; }
   p="$(readlink -f "$p")"
   copy_file "$p"
   # Real tools also get a name in /bin (scripts and `runc spec`'s PATH find them there).
   [ "$(dirname "$p")" = /bin ] || ln -sfn "$p" "$dir/bin/$t"
-  # ldd prints "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and the loader as
-  # "/lib64/ld-linux-x86-64.so.2 (0x...)"; vdso lines have no path.
-  while read -r lib; do libs+=("$lib"); done < <(ldd "$p" 2>/dev/null | awk '
-    $2 == "=>" && $3 ~ /^\// { print $3; next }
-    $1 ~ /^\//               { print $1 }')
+  add_libs "$p"
 done
 
 for lib in $(printf '%s\n' "${libs[@]}" | sort -u); do

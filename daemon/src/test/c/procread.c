@@ -39,6 +39,21 @@
  *         <ms> beat ok=<n> host=<n> fail=<n>         every 100 ms
  *         <ms> total ok=<n> host=<n> fail=<n>        on SIGTERM or SIGINT, then exits 0
  *       Needs nothing but itself (built static too, for a root filesystem holding only this file).
+ *
+ *   procread sendfile <file>
+ *       Copies <file> to stdout with sendfile(2) until it returns 0, as busybox cat does (and as
+ *       the kernel does for splice/copy_file_range readers): sendfile stops at st_size, so a file
+ *       whose st_size is smaller than its content comes out cut short (size 0: empty). Prints
+ *       "st_size=<n> copied=<n>" on stderr. Exit 1 on an error.
+ *
+ *   procread keep <rounds> <interval_ms> <file>...
+ *       Opens every file once and keeps it open, as procps top/vmstat/free -s do; each round
+ *       re-reads every file with lseek(fd, 0, SEEK_SET) + read(2) until EOF and prints
+ *       "@@<round> <file>" followed by what it read. Sleeps <interval_ms> between rounds.
+ *       Exit 1 on an open, seek or read error.
+ *
+ *   procread pkeep <rounds> <interval_ms> <file>...
+ *       The same with pread(2) from offset 0 upwards (the file offset never moves).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +64,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,12 +421,75 @@ static int cmd_watch(const char *path, long interval_ms, long memtotal_kb) {
     return 0;
 }
 
+/* ---------------------------------------------------------------- sendfile */
+
+static int cmd_sendfile(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { perror(path); return 1; }
+    struct stat st;
+    if (fstat(fd, &st) < 0) { perror("fstat"); return 1; }
+    long long copied = 0;
+    for (;;) {
+        ssize_t n = sendfile(STDOUT_FILENO, fd, NULL, 1 << 20);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            perror("sendfile");
+            return 1;
+        }
+        if (n == 0) break;
+        copied += n;
+    }
+    close(fd);
+    fprintf(stderr, "st_size=%lld copied=%lld\n", (long long)st.st_size, copied);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- keep */
+
+static int cmd_keep(int use_pread, long rounds, long interval_ms, int n, char **paths) {
+    int *fds = calloc(n, sizeof *fds);
+    char buf[CHUNK];
+    for (int i = 0; i < n; i++) {
+        fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) { perror(paths[i]); return 1; }
+    }
+    for (long r = 0; r < rounds; r++) {
+        if (r > 0 && interval_ms > 0) {
+            struct timespec d = {interval_ms / 1000, (interval_ms % 1000) * 1000000L};
+            nanosleep(&d, NULL);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!use_pread && lseek(fds[i], 0, SEEK_SET) < 0) { perror("lseek"); return 1; }
+            printf("@@%ld %s\n", r, paths[i]);
+            off_t off = 0;
+            for (;;) {
+                ssize_t got = use_pread ? pread(fds[i], buf, sizeof buf, off) : read(fds[i], buf, sizeof buf);
+                if (got < 0) {
+                    if (errno == EINTR) continue;
+                    perror("read");
+                    return 1;
+                }
+                if (got == 0) break;
+                off += got;
+                fwrite(buf, 1, (size_t)got, stdout);
+            }
+        }
+        fflush(stdout);
+    }
+    for (int i = 0; i < n; i++) close(fds[i]);
+    free(fds);
+    return 0;
+}
+
 static int usage(void) {
     fprintf(stderr,
             "usage: procread bench <file> <threads> <count|seconds's'>\n"
             "       procread check <count> <file>...\n"
             "       procread loop <file> <interval_ms>\n"
-            "       procread watch <file> <interval_ms> <memtotal_kB>\n");
+            "       procread watch <file> <interval_ms> <memtotal_kB>\n"
+            "       procread sendfile <file>\n"
+            "       procread keep <rounds> <interval_ms> <file>...\n"
+            "       procread pkeep <rounds> <interval_ms> <file>...\n");
     return 2;
 }
 
@@ -418,5 +498,8 @@ int main(int argc, char **argv) {
     if (argc >= 4 && !strcmp(argv[1], "check")) return cmd_check(atol(argv[2]), argc - 3, argv + 3);
     if (argc >= 4 && !strcmp(argv[1], "loop")) return cmd_loop(argv[2], atol(argv[3]));
     if (argc >= 5 && !strcmp(argv[1], "watch")) return cmd_watch(argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc >= 3 && !strcmp(argv[1], "sendfile")) return cmd_sendfile(argv[2]);
+    if (argc >= 5 && !strcmp(argv[1], "keep")) return cmd_keep(0, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
+    if (argc >= 5 && !strcmp(argv[1], "pkeep")) return cmd_keep(1, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
     return usage();
 }
