@@ -35,8 +35,8 @@ public final class SnapshotReads {
     }
 
     /** Default bounds: enough for every reader that chunks on a busy node, small next to the heap. */
-    public static final long DEFAULT_MAX_BYTES = 8L << 20;
-    public static final int DEFAULT_MAX_ENTRIES = 16_384;
+    public static final long DEFAULT_MAX_BYTES = 4L << 20;
+    public static final int DEFAULT_MAX_ENTRIES = 4096;
 
     private final Renderer renderer;
     private final long maxBytes;
