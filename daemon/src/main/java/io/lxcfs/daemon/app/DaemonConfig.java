@@ -39,8 +39,19 @@ public interface DaemonConfig {
     @WithDefault("5s")
     Duration loadavgInterval();
 
-    /** Extra FUSE options appended to the fixed {@code ro,direct_io,allow_other}. */
-    @WithDefault("entry_timeout=0.5,attr_timeout=0.5,negative_timeout=0")
+    /**
+     * Names this installation in the view's mount source ({@code lxcfs-k8s@<installation>}), so that daemons of
+     * different installations on one node (two Helm releases, a test daemon beside the real one) never adopt
+     * each other's containers. Default: the mount path.
+     */
+    Optional<String> installation();
+
+    /**
+     * Extra FUSE options appended to the fixed {@code ro,direct_io,allow_other}. {@code attr_timeout=0}: every
+     * open refreshes the file's size, which the kernel shrinks to one reader's content after a
+     * {@code sendfile(2)} (docs/file-sizes-and-snapshots.md); a longer file for the next reader must not be cut.
+     */
+    @WithDefault("entry_timeout=0.5,attr_timeout=0,negative_timeout=0")
     String fuseOptions();
 
     /** Whether to mount at all (tests of the HTTP side may switch it off). */
@@ -65,15 +76,16 @@ public interface DaemonConfig {
         Duration timeout();
 
         /**
-         * Whose containers to re-attach: {@code node} (every view mount on the node: there is one daemon per
-         * node, and this also repairs containers left on views several generations old) or {@code mount-path}
-         * (only views this daemon found at its own mount path at start-up, for machines that run several
-         * independent daemons side by side, such as a test machine).
+         * Whose containers to re-attach: {@code installation} (views whose mount source names this daemon's
+         * installation, {@code lxcfs.installation}, plus whatever view was at the mount path at start-up: a
+         * predecessor of any version), or {@code node} (every view of ours on the node, whatever its
+         * installation: for an upgrade that changes the mount path). {@code mount-path} is the older name of
+         * {@code installation}.
          */
-        @WithDefault("node")
+        @WithDefault("installation")
         Adopt adopt();
 
-        enum Adopt { NODE, MOUNT_PATH }
+        enum Adopt { INSTALLATION, NODE, MOUNT_PATH }
 
         /**
          * Where the daemon first mounts its view, privately (a directory {@code staging-<pid>} is created

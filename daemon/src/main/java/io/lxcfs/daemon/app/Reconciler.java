@@ -59,9 +59,9 @@ final class Reconciler {
 
     /**
      * Re-attaches every view mount not served by {@code viewDevice} to the same file under {@code viewRoot}.
-     * Only stale devices {@code adoptable} accepts are touched. {@code stillActive} is asked before each namespace: a daemon replaced mid-pass stops there.
+     * Only stale mounts {@code adoptable} accepts are touched. {@code stillActive} is asked before each namespace: a daemon replaced mid-pass stops there.
      */
-    synchronized PassResult pass(Path viewRoot, String viewDevice, Predicate<String> adoptable, BooleanSupplier stillActive) {
+    synchronized PassResult pass(Path viewRoot, String viewDevice, Predicate<MountInfo.Mount> adoptable, BooleanSupplier stillActive) {
         long t0 = System.nanoTime();
         Map<String, List<Long>> namespaces = namespaces();
         int repaired = 0;

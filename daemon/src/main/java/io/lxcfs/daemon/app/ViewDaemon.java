@@ -61,7 +61,9 @@ public class ViewDaemon {
     /** Our FUSE connection's device, "major:minor" as mountinfo shows it. */
     private volatile String viewDevice;
     private Path mountPathReal;
-    /** Devices of the views found at the mount path at start-up (what {@code adopt=mount-path} re-attaches). */
+    /** Our view's mount source: names this installation ({@link ViewMounts#source}). */
+    private volatile String viewSource;
+    /** Devices of the views found at the mount path at start-up: predecessors, adopted whatever their source. */
     private final Set<String> predecessors = ConcurrentHashMap.newKeySet();
     private Reconciler reconciler;
     private final ScheduledExecutorService reconcileTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -134,7 +136,10 @@ public class ViewDaemon {
         Path stagingRoot = Path.of(config.reconcile().stagingDir());
         MountPoint.detachDeadStaging(stagingRoot, ownMounts());
         fs = new ProcViewFs(view, metrics);
-        String options = "ro,direct_io,allow_other,default_permissions,fsname=lxcfs-k8s,subtype=lxcfs-k8s"
+        viewSource = ViewMounts.source(config.installation().orElse(mountPathReal.toString()));
+        // libfuse splits options at commas; a backslash keeps one in the name.
+        String options = "ro,direct_io,allow_other,default_permissions,fsname=" + viewSource.replace("\\", "\\\\").replace(",", "\\,")
+                + ",subtype=lxcfs-k8s"
                 + (config.fuseOptions().isBlank() ? "" : "," + config.fuseOptions());
         if (reconciler.helperUsable()) {
             Path staging = Files.createDirectories(stagingRoot.resolve("staging-" + ProcessHandle.current().pid())).toRealPath();
@@ -200,8 +205,8 @@ public class ViewDaemon {
         if (!reconciler.helperUsable()) {
             throw new IllegalStateException("the re-attach helper " + config.reconcile().helper() + " is missing");
         }
-        Predicate<String> adoptable = config.reconcile().adopt() == DaemonConfig.Reconcile.Adopt.NODE
-                ? device -> true : predecessors::contains;
+        Predicate<MountInfo.Mount> adoptable = config.reconcile().adopt() == DaemonConfig.Reconcile.Adopt.NODE
+                ? m -> true : ViewMounts.sameInstallation(viewSource, predecessors);
         return reconciler.pass(mountPathReal, viewDevice, adoptable, () -> refreshState() == State.ACTIVE);
     }
 

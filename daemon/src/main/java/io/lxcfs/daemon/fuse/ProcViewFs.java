@@ -17,17 +17,15 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The FUSE adapter: a read-only tree whose files are rendered at open for the calling process, kept
- * per open file handle (one consistent snapshot however the reader chunks its reads), dropped at release.
- * jnr-fuse calls these methods from several threads at once.
+ * The FUSE adapter: a read-only tree whose files are rendered for the calling process by every read at
+ * offset 0, the reads that continue it seeing the same snapshot ({@link SnapshotReads}). A file handle names
+ * its file and holds nothing. jnr-fuse calls these methods from several threads at once.
  */
 public final class ProcViewFs extends FuseStubFS {
 
@@ -43,13 +41,24 @@ public final class ProcViewFs extends FuseStubFS {
     private final ProcView view;
     private final ReadListener listener;
     private final ViewTree tree = new ViewTree();
-    private final Map<Long, byte[]> open = new ConcurrentHashMap<>();
+    private final SnapshotReads reads;
+    private final FileSizes sizes = new FileSizes();
+    /** Handle numbers: a sequence number above the file's ordinal ({@link #fileOf}). */
     private final AtomicLong handles = new AtomicLong();
+    private static final int FILE_BITS = 8;
     private final long mountedAt = System.currentTimeMillis() / 1000;
 
     public ProcViewFs(ProcView view, ReadListener listener) {
         this.view = view;
         this.listener = listener;
+        this.reads = new SnapshotReads(this::render);
+        for (ProcFile f : ProcFile.values()) {
+            try {
+                sizes.seen(f, view.hostFile(f).length());
+            } catch (java.io.IOException | RuntimeException e) {
+                // no host file to size from: renders will raise the bound
+            }
+        }
     }
 
     /**
@@ -125,9 +134,8 @@ public final class ProcViewFs extends FuseStubFS {
             }
             stat.st_mode.set(FileStat.S_IFREG | 0444);
             stat.st_nlink.set(1);
-            // Like the real files: procfs reports 0, sysfs 4096. Content is served with direct I/O, so
-            // readers read to EOF and nobody renders a file just to report its size.
-            stat.st_size.set(file == ProcFile.CPU_ONLINE ? 4096 : 0);
+            // Never smaller than what any caller will read (FileSizes); no render per stat.
+            stat.st_size.set(sizes.size(file));
         }
         stat.st_uid.set(0);
         stat.st_gid.set(0);
@@ -159,38 +167,48 @@ public final class ProcViewFs extends FuseStubFS {
         if ((fi.flags.get() & O_ACCMODE) != 0) {
             return -ErrorCodes.EACCES();
         }
-        long started = System.nanoTime();
-        RenderResult result;
-        try {
-            result = view.render(file, FuseLoop.callerPid());
-        } catch (Exception | Error e) {
-            // Even the host file is unreadable: nothing sensible to serve.
-            return -ErrorCodes.EIO();
-        }
-        listener.rendered(file, result, System.nanoTime() - started);
-        long fh = handles.incrementAndGet();
-        open.put(fh, result.content());
-        Struct.getMemory(fi).putLong(FH_OFFSET, fh);
+        Struct.getMemory(fi).putLong(FH_OFFSET, (handles.incrementAndGet() << FILE_BITS) | file.ordinal());
         return 0;
     }
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        byte[] content = open.get(Struct.getMemory(fi).getLong(FH_OFFSET));
-        if (content == null) {
+        long fh = Struct.getMemory(fi).getLong(FH_OFFSET);
+        ProcFile file = fileOf(fh);
+        if (file == null) {
             return -ErrorCodes.EBADF();
         }
-        if (offset >= content.length) {
-            return 0;
+        SnapshotReads.Slice slice;
+        try {
+            slice = reads.read(fh, file, FuseLoop.callerPid(), offset, (int) Math.min(size, Integer.MAX_VALUE));
+        } catch (Exception | Error e) {
+            // Even the host file is unreadable: nothing sensible to serve.
+            return -ErrorCodes.EIO();
         }
-        int n = (int) Math.min(size, content.length - offset);
-        buf.put(0, content, (int) offset, n);
-        return n;
+        if (slice.length() > 0) {
+            buf.put(0, slice.content(), slice.offset(), slice.length());
+        }
+        return slice.length();
+    }
+
+    private RenderResult render(ProcFile file, long pid) throws java.io.IOException {
+        long started = System.nanoTime();
+        RenderResult result = view.render(file, pid);
+        listener.rendered(file, result, System.nanoTime() - started);
+        sizes.seen(file, result.content().length);
+        return result;
+    }
+
+    /** The file a handle was opened on (handles name their file; null for a number we never gave out). */
+    static ProcFile fileOf(long fh) {
+        int ordinal = (int) (fh & ((1 << FILE_BITS) - 1));
+        ProcFile[] files = ProcFile.values();
+        return fh >>> FILE_BITS == 0 || ordinal >= files.length ? null : files[ordinal];
     }
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        open.remove(Struct.getMemory(fi).getLong(FH_OFFSET));
+        reads.release(Struct.getMemory(fi).getLong(FH_OFFSET));
         return 0;
     }
 
@@ -208,8 +226,8 @@ public final class ProcViewFs extends FuseStubFS {
         return (mask & 2) != 0 ? -ErrorCodes.EROFS() : 0;
     }
 
-    /** Open handles right now (for tests: every open is released). */
-    public int openHandles() {
-        return open.size();
+    /** Snapshots held for readers between a read at offset 0 and the end (for tests and metrics). */
+    public SnapshotReads snapshots() {
+        return reads;
     }
 }

@@ -12,15 +12,18 @@ import java.util.function.Predicate;
 /**
  * Decides, from one mount namespace's mountinfo, which of the container's view mounts must be re-attached:
  * at each of the eight paths, the top mount when it is a mount of our view (file system type
- * {@value #FS_TYPE}, source {@value #SOURCE}) of one of the view's files whose device differs from the
- * current view's, i.e. a dead connection (crashed daemon) or an older daemon's. Nothing else is ever
+ * {@value #FS_TYPE}, source {@value #SOURCE} or {@code lxcfs-k8s@<installation>}) of one of the view's files
+ * whose device differs from the current view's, i.e. a dead connection (crashed daemon) or an older daemon's,
+ * and that the caller's adoption rule accepts (by default: the same installation). Nothing else is ever
  * selected: other file systems (Debian's {@code fuse.lxcfs}, a tmpfs), our view mounted elsewhere, a
  * covered mount under the top one.
  */
 public final class ViewMounts {
 
     public static final String FS_TYPE = "fuse.lxcfs-k8s";
+    /** The mount source (FUSE {@code fsname}) of views from daemons that named no installation. */
     public static final String SOURCE = "lxcfs-k8s";
+    private static final String INSTALLATION_SEPARATOR = "@";
 
     /** Where containers mount the view's files, which is also each file's path inside the view. */
     public static final Set<String> PATHS;
@@ -44,19 +47,36 @@ public final class ViewMounts {
     }
 
     public static boolean isView(MountInfo.Mount m) {
-        return FS_TYPE.equals(m.fsType()) && SOURCE.equals(m.source());
+        return FS_TYPE.equals(m.fsType())
+                && (SOURCE.equals(m.source()) || m.source().startsWith(SOURCE + INSTALLATION_SEPARATOR));
+    }
+
+    /**
+     * The mount source that names a daemon's installation (two daemons on one node with different
+     * installations never take each other's containers). The installation is the mount path unless configured.
+     */
+    public static String source(String installation) {
+        return SOURCE + INSTALLATION_SEPARATOR + installation;
+    }
+
+    /**
+     * The default adoption rule: views whose source names our installation, and the views that were at our
+     * mount path when we started (a predecessor of any version, whatever source it used).
+     */
+    public static Predicate<MountInfo.Mount> sameInstallation(String ownSource, Set<String> predecessorDevices) {
+        return m -> m.source().equals(ownSource) || predecessorDevices.contains(m.device());
     }
 
     /** The view mounts of one namespace not served by {@code currentDevice}, in the eight paths' order. */
     public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice) {
-        return stale(mounts, currentDevice, device -> true);
+        return stale(mounts, currentDevice, m -> true);
     }
 
     /**
-     * As above, limited to stale devices {@code adoptable} accepts (a daemon sharing the machine with other,
-     * independent daemons adopts only the views it found at its own mount path).
+     * As above, limited to stale mounts {@code adoptable} accepts (a daemon adopts only its own installation's
+     * views unless told otherwise).
      */
-    public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice, Predicate<String> adoptable) {
+    public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice, Predicate<MountInfo.Mount> adoptable) {
         List<Stale> out = new ArrayList<>();
         for (ProcFile f : ProcFile.values()) {
             Optional<MountInfo.Mount> top = MountInfo.topAt(mounts, f.path);
@@ -64,7 +84,7 @@ public final class ViewMounts {
                 continue;
             }
             MountInfo.Mount m = top.get();
-            if (isView(m) && PATHS.contains(m.root()) && !m.device().equals(currentDevice) && adoptable.test(m.device())) {
+            if (isView(m) && PATHS.contains(m.root()) && !m.device().equals(currentDevice) && adoptable.test(m)) {
                 out.add(new Stale(f.path, m.root(), m.device()));
             }
         }

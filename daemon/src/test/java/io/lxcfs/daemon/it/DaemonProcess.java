@@ -46,8 +46,8 @@ public final class DaemonProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("LXCFS_MOUNT_PATH", mountPath.toString());
         pb.environment().put("LXCFS_DAEMON_JAR", System.getProperty("lxcfs.daemon.jar", "target/quarkus-app/quarkus-run.jar"));
-        // Other daemons (other tests, other checkouts) run on this machine: re-attach only our own predecessors' containers.
-        pb.environment().put("LXCFS_RECONCILE_ADOPT", "mount-path");
+        // Other daemons (other tests, other checkouts) run on this machine: the default adoption rule (same
+        // installation, named by the mount path) keeps each to its own containers.
         pb.environment().putAll(env);
         DaemonProcess d = new DaemonProcess(pb.start(), mountPath, port, log);
         d.awaitServing(Duration.ofSeconds(60));

@@ -179,6 +179,63 @@ class ProcViewMountIT {
         }
     }
 
+    /**
+     * busybox {@code cat} copies with {@code sendfile(2)}, which the kernel serves through one page cache and
+     * one cached size per file for every reader, and which stops at that size. Containers with different
+     * content lengths (one CPU and two: cpuinfo twice as long) taking turns must each get their whole file:
+     * a size of 0 gives nothing, and a size cut to the previous reader's content would cut the next one.
+     */
+    @Test
+    void sendfileReadersInTurnEachGetTheirWholeFile() throws Exception {
+        String busybox = busybox();
+        try (TestCgroup one = TestCgroup.create("sendfile-1").cpuset("0");
+             TestCgroup two = TestCgroup.create("sendfile-2").cpuset("0-1")) {
+            ViewContainer small = new ViewContainer(one, mount);
+            ViewContainer large = new ViewContainer(two, mount);
+            String script = "stat -c %s /proc/cpuinfo; " + busybox + " cat /proc/cpuinfo | grep -c ^processor; "
+                    + busybox + " cat /proc/cpuinfo | tail -c 2 | od -An -c | tr -d ' '";
+            for (int round = 0; round < 5; round++) {
+                for (ViewContainer c : List.of(small, large)) {
+                    String[] out = c.exec(script).split("\n");
+                    int cpus = c == small ? 1 : 2;
+                    assertTrue(Long.parseLong(out[0]) > 0, "st_size " + out[0]);
+                    assertEquals(Integer.toString(cpus), out[1], "processor blocks read by busybox cat, round " + round);
+                    assertEquals("\\n\\n", out[2], "cpuinfo ends with its blank line");
+                }
+            }
+        }
+    }
+
+    /** Every file has a size above 0 (busybox cat of a 0-size file prints nothing) and busybox cat reads it whole. */
+    @Test
+    void busyboxCatPrintsEveryFileWhole() throws Exception {
+        String busybox = busybox();
+        try (TestCgroup cg = TestCgroup.create("busybox").memoryLimit(256 * MIB).cpuQuota(50_000, 100_000)) {
+            ViewContainer c = new ViewContainer(cg, mount);
+            for (io.lxcfs.daemon.view.ProcFile f : io.lxcfs.daemon.view.ProcFile.values()) {
+                String[] out = c.exec("stat -c %s " + f.path + "; " + busybox + " cat " + f.path + " | wc -c; cat "
+                        + f.path + " | wc -c").trim().split("\\s+");
+                assertTrue(Long.parseLong(out[0]) >= Long.parseLong(out[2]), f + ": size " + out[0] + " < content " + out[2]);
+                long gnu = Long.parseLong(out[2]);
+                long bb = Long.parseLong(out[1]);
+                // Same file modulo a digit of a moving counter between the two reads (diskstats is empty
+                // for a container that did no I/O).
+                assertTrue((gnu > 0 || f == io.lxcfs.daemon.view.ProcFile.DISKSTATS) && Math.abs(bb - gnu) <= 8, f + ": busybox cat " + bb + " bytes, GNU cat " + gnu);
+            }
+            assertTrue(c.exec(busybox + " cat /proc/meminfo").startsWith("MemTotal:         262144 kB\n"));
+            assertEquals("0\n", c.exec(busybox + " cat /sys/devices/system/cpu/online"));
+        }
+    }
+
+    private static String busybox() {
+        for (String p : List.of("/bin/busybox", "/usr/bin/busybox")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return p;
+            }
+        }
+        throw new AssertionError("busybox is not installed (scripts/install-deps.sh installs busybox-static)");
+    }
+
     static long[] numbers(String text) {
         Matcher m = Pattern.compile("(\\d+) kB").matcher(text);
         return m.results().mapToLong(r -> Long.parseLong(r.group(1))).toArray();

@@ -3,6 +3,7 @@ package io.lxcfs.daemon.reattach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,8 +104,25 @@ class ViewMountsTest {
     @Test
     void aDaemonSharingTheMachineAdoptsOnlyTheViewsItFoundAtItsMountPath() {
         List<MountInfo.Mount> mounts = MountInfo.parse(CONTAINER_ON_DEAD_VIEW);
-        assertEquals(List.of(), ViewMounts.stale(mounts, CURRENT, java.util.Set.of("0:77")::contains));
-        assertEquals(8, ViewMounts.stale(mounts, CURRENT, java.util.Set.of("0:39")::contains).size());
+        assertEquals(List.of(), ViewMounts.stale(mounts, CURRENT, ViewMounts.sameInstallation("lxcfs-k8s@/b", Set.of("0:77"))));
+        assertEquals(8, ViewMounts.stale(mounts, CURRENT, ViewMounts.sameInstallation("lxcfs-k8s@/b", Set.of("0:39"))).size());
+    }
+
+    @Test
+    void twoInstallationsOnOneNodeNeverAdoptEachOthersContainers() {
+        String twoContainers = """
+                701 700 0:50 /proc/meminfo /proc/meminfo ro,relatime - fuse.lxcfs-k8s lxcfs-k8s@/var/lib/lxcfs-a ro
+                702 700 0:51 /proc/stat /proc/stat ro,relatime - fuse.lxcfs-k8s lxcfs-k8s@/var/lib/lxcfs-b ro
+                """;
+        List<MountInfo.Mount> mounts = MountInfo.parse(twoContainers);
+        assertTrue(mounts.stream().allMatch(ViewMounts::isView));
+        // Daemon "a" (current device 0:60) re-attaches its own stale mount only, and "b" (0:61) likewise.
+        assertEquals(List.of(new ViewMounts.Stale("/proc/meminfo", "/proc/meminfo", "0:50")),
+                ViewMounts.stale(mounts, "0:60", ViewMounts.sameInstallation(ViewMounts.source("/var/lib/lxcfs-a"), Set.of())));
+        assertEquals(List.of(new ViewMounts.Stale("/proc/stat", "/proc/stat", "0:51")),
+                ViewMounts.stale(mounts, "0:61", ViewMounts.sameInstallation(ViewMounts.source("/var/lib/lxcfs-b"), Set.of())));
+        // adopt=node widens it to both.
+        assertEquals(2, ViewMounts.stale(mounts, "0:60", m -> true).size());
     }
 
     @Test

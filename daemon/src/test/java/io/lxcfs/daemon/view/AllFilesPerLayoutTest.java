@@ -2,6 +2,7 @@ package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.FixtureTree;
+import io.lxcfs.daemon.fuse.FileSizes;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,9 +82,15 @@ class AllFilesPerLayoutTest {
     void check(FixtureTree t, CgroupLayout.Kind kind) throws Exception {
         assertEquals(kind, t.layout().kind());
         ProcView v = t.view();
+        FileSizes fromHostOnly = new FileSizes();
+        for (ProcFile f : ProcFile.values()) {
+            fromHostOnly.seen(f, v.hostFile(f).length());
+        }
         for (ProcFile f : ProcFile.values()) {
             RenderResult r = v.render(f, PID);
             assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + ": " + r.fallbackReason());
+            // st_size, sized from the host's files alone, is never smaller than the container's file.
+            assertTrue(r.content().length <= fromHostOnly.size(f), () -> f + ": " + r.content().length);
         }
         assertTrue(text(v.render(ProcFile.MEMINFO, PID)).startsWith(
                 "MemTotal:         524288 kB\nMemFree:          393216 kB\nMemAvailable:     393216 kB\n"));
