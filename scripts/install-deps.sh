@@ -18,6 +18,7 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   # container images (`make images`, ChartPodsIT): podman builds and runs them; debootstrap makes the base image
   command -v podman >/dev/null 2>&1 || need+=(podman)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v ctr >/dev/null 2>&1 || need+=(containerd)  # the README's `ctr images import`, on a private socket
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -40,8 +40,10 @@ mirror_from_apt_sources() {
   done
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
-    awk -v s="$suite" 'function flush() { if (uris != "" && (" " suites " ") ~ (" " s " ") && enabled) { split(uris, u, " "); print u[1]; found = 1 } uris = ""; suites = ""; enabled = 1 }
+    awk -v s="$suite" 'function flush() { if (uris != "" && (" " suites " ") ~ (" " s " ") && (" " types " ") ~ / deb / && enabled) {
+        split(uris, u, " "); print u[1]; found = 1 } uris = ""; suites = ""; types = ""; enabled = 1 }
       BEGIN { enabled = 1 }
+      /^Types:/ { sub(/^Types:[ \t]*/, ""); types = $0 }
       /^[ \t]*$/ { flush(); if (found) exit; next }
       /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
       /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
