@@ -3,7 +3,8 @@
 #   IMAGE_REGISTRY (default ghcr.io/lxcfs-k8s), IMAGE_TAG (default: chart/Chart.yaml appVersion),
 #   CONTAINER_ENGINE (docker|podman; default: the first one whose engine answers),
 #   LXCFS_REATTACH (the native re-attach helper; default daemon/target/lxcfs-reattach),
-#   SKIP_MAVEN=1 (use the jars already in */target/quarkus-app).
+#   SKIP_MAVEN=1 (use the jars already in */target/quarkus-app), IMAGE_BUILD_OPTS (more build options, e.g.
+#   "--build-arg JDK_VERSION=..." when the pinned Debian versions are gone from the mirror).
 # The base image debian:12-slim is pulled, or made here when no registry answers (scripts/make-base-image.sh; kept in
 # the engine's storage, so one machine makes it once). podman runs with the containers.conf of scripts/podman-env.sh.
 # Fails (exit 2) with an explanation when no engine works: a CLI without a running engine (e.g. docker without
