@@ -55,7 +55,13 @@ mirror="${DEBIAN_MIRROR:-$(mirror_from_apt_sources | head -n 1)}"
 [ -n "$mirror" ] || { log "no Debian $suite mirror in /etc/apt/sources.list*; set DEBIAN_MIRROR"; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lxcfs-base-image.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# On failure debootstrap may leave proc/sys mounted in the tree: detach whatever is mounted under it before deleting,
+# and never let rm cross into another file system.
+cleanup() {
+  grep -o " $work/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
 root="$work/rootfs"
 start=$SECONDS
 log "debootstrap --variant=minbase $suite (mirror from this machine's apt sources)"
