@@ -21,11 +21,12 @@ run: deps build
 test: deps
 	$(MVN) verify
 
-## Only the end-to-end test (examples/pod.yaml through the webhook, run with runc against the daemon's FUSE view):
-## builds the modules it needs and skips every other test.
+## Only the end-to-end tests (examples/pod.yaml through the webhook, run with runc against the daemon's FUSE view;
+## ChartPodsIT: the images built, the chart's pods run from them with podman): builds the modules they need and skips
+## every other test.
 e2e: deps
 	$(MVN) -pl src-test -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-		-Dit.test=PodEndToEndIT -Dfailsafe.failIfNoSpecifiedTests=false
+		-Dit.test='PodEndToEndIT,ChartPodsIT' -Dfailsafe.failIfNoSpecifiedTests=false
 
 ## Side-by-side benchmark against the reference LXCFS, then the webhook's admission latency at 100/500/1000 req/s
 ## (prints tables; see docs/benchmarks.md).

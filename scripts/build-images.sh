@@ -3,11 +3,16 @@
 #   IMAGE_REGISTRY (default ghcr.io/lxcfs-k8s), IMAGE_TAG (default: chart/Chart.yaml appVersion),
 #   CONTAINER_ENGINE (docker|podman; default: the first one whose engine answers),
 #   LXCFS_REATTACH (the native re-attach helper; default daemon/target/lxcfs-reattach),
-#   SKIP_MAVEN=1 (use the jars already in */target/quarkus-app).
+#   SKIP_MAVEN=1 (use the jars already in */target/quarkus-app), IMAGE_BUILD_OPTS (more build options, e.g.
+#   "--build-arg JDK_VERSION=..." when the pinned Debian versions are gone from the mirror).
+# The base image debian:12-slim is pulled, or made here when no registry answers (scripts/make-base-image.sh; kept in
+# the engine's storage, so one machine makes it once). podman runs with the containers.conf of scripts/podman-env.sh.
 # Fails (exit 2) with an explanation when no engine works: a CLI without a running engine (e.g. docker without
 # dockerd) cannot build images, and silently skipping would look like success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/podman-env.sh
+. scripts/podman-env.sh
 
 registry="${IMAGE_REGISTRY:-ghcr.io/lxcfs-k8s}"
 tag="${IMAGE_TAG:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' chart/Chart.yaml)}"
@@ -53,6 +58,14 @@ else
        "restart or upgrade (build it first, or point LXCFS_REATTACH at it)" >&2
 fi
 
-"$engine" build -f daemon/Dockerfile -t "${registry}/lxcfs-daemon:${tag}" .
-"$engine" build -f webhook/Dockerfile -t "${registry}/lxcfs-webhook:${tag}" .
-echo "built with $engine: ${registry}/lxcfs-daemon:${tag} ${registry}/lxcfs-webhook:${tag}"
+# podman: our containers.conf unless the caller set CONTAINERS_CONF (works with and without systemd).
+if [ "$engine" = podman ]; then lxcfs_podman_env; fi
+scripts/make-base-image.sh "$engine"
+start=$SECONDS
+"$engine" build ${IMAGE_BUILD_OPTS:-} -f daemon/Dockerfile -t "${registry}/lxcfs-daemon:${tag}" .
+"$engine" build ${IMAGE_BUILD_OPTS:-} -f webhook/Dockerfile -t "${registry}/lxcfs-webhook:${tag}" .
+echo "built with $engine in $((SECONDS - start)) s:"
+for app in daemon webhook; do
+  echo "  ${registry}/lxcfs-${app}:${tag} $("$engine" image inspect --format '{{.Size}}' "${registry}/lxcfs-${app}:${tag}" \
+    | awk '{ printf "%.0f MB", $1 / 1000000 }')"
+done

@@ -21,6 +21,10 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests
   [ -e /usr/include/stdio.h ] && [ -e "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || need+=(libc6-dev)
   command -v curl >/dev/null 2>&1 || need+=(curl)
+  # container images (`make images`, ChartPodsIT): podman builds and runs them; debootstrap makes the base image
+  command -v podman >/dev/null 2>&1 || need+=(podman)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v ctr >/dev/null 2>&1 || need+=(containerd)  # the README's `ctr images import`, on a private socket
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -22,7 +22,9 @@ import io.lxcfs.crds.v1alpha1.ProcViewPolicy;
  *       otherwise all files and init containers), "false" skips, anything else skips with a warning;</li>
  *   <li>matching {@link ProcViewPolicy} objects: any {@code enabled: false} skips (opt-out wins); otherwise the
  *       union of files of the matching opt-in policies, init containers if any of them wants them;</li>
- *   <li>nothing matches: skip.</li>
+ *   <li>nothing matches: skip;</li>
+ *   <li>a pod that would get the view but runs in a user namespace ({@code hostUsers: false}): skip with a warning
+ *       ({@link #USER_NAMESPACE_WARNING}).</li>
  * </ol>
  */
 public final class InjectionDecider {
@@ -34,6 +36,11 @@ public final class InjectionDecider {
             daemonPodLabels = Map.copyOf(daemonPodLabels);
         }
     }
+
+    /** Why a {@code hostUsers: false} pod is left alone, as the admission warning says it. */
+    public static final String USER_NAMESPACE_WARNING = "pod has hostUsers: false: the LXCFS view was not injected,"
+            + " because its files would need idmapped bind mounts of a FUSE file system, which the LXCFS daemon does not"
+            + " allow yet (FUSE_ALLOW_IDMAP); the pod sees the node's /proc files";
 
     private final Settings settings;
 
@@ -52,6 +59,15 @@ public final class InjectionDecider {
      * @param policies all known policies
      */
     public Decision decide(String namespace, Map<String, String> namespaceLabels, Pod pod,
+            Collection<ProcViewPolicy> policies) {
+        Decision d = select(namespace, namespaceLabels, pod, policies);
+        if (d.inject() && pod.getSpec() != null && Boolean.FALSE.equals(pod.getSpec().getHostUsers())) {
+            return Decision.skip(SkipReason.USER_NAMESPACE, d.source() + ", hostUsers: false", USER_NAMESPACE_WARNING);
+        }
+        return d;
+    }
+
+    private Decision select(String namespace, Map<String, String> namespaceLabels, Pod pod,
             Collection<ProcViewPolicy> policies) {
         if (namespace != null && settings.excludedNamespaces().contains(namespace)) {
             return Decision.skip(SkipReason.EXCLUDED_NAMESPACE, "namespace " + namespace);

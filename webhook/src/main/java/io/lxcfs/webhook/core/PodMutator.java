@@ -24,8 +24,9 @@ import io.lxcfs.crds.v1alpha1.ProcFileName;
  *   <li>one {@code hostPath} volume of {@code type: File} per selected file, named
  *       {@code lxcfs-proc-meminfo} ... {@code lxcfs-sys-devices-system-cpu-online}, source
  *       {@code <mountPath>/proc/<name>} or {@code <mountPath>/sys/devices/system/cpu/online};</li>
- *   <li>a read-only mount of each at its real path on every container, and on every init
- *       container when {@link MutationOptions#initContainers()};</li>
+ *   <li>a read-only mount of each at its real path on every container and every native sidecar (an init
+ *       container with {@code restartPolicy: Always}, which runs beside the containers), and on the other init
+ *       containers when {@link MutationOptions#initContainers()};</li>
  *   <li>a container that already mounts one of the paths keeps its own mount for that path;</li>
  *   <li>a volume of the same name that already exists is kept as is (idempotent: mutating a
  *       mutated pod changes nothing);</li>
@@ -50,10 +51,8 @@ public final class PodMutator {
         }
         PodSpec spec = out.getSpec();
         Set<String> usedVolumes = new HashSet<>();
-        spec.setContainers(mountAll(spec.getContainers(), options, usedVolumes));
-        if (options.initContainers()) {
-            spec.setInitContainers(mountAll(spec.getInitContainers(), options, usedVolumes));
-        }
+        spec.setContainers(mountAll(spec.getContainers(), options, usedVolumes, false));
+        spec.setInitContainers(mountAll(spec.getInitContainers(), options, usedVolumes, !options.initContainers()));
         List<Volume> volumes = spec.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(spec.getVolumes());
         Set<String> existing = new HashSet<>();
         volumes.forEach(v -> existing.add(v.getName()));
@@ -84,12 +83,25 @@ public final class PodMutator {
         return ns != null && "windows".equalsIgnoreCase(ns.get("kubernetes.io/os"));
     }
 
-    private static List<Container> mountAll(List<Container> containers, MutationOptions options, Set<String> used) {
+    /** Whether an init container is a native sidecar: it keeps running beside the pod's containers. */
+    public static boolean isNativeSidecar(Container initContainer) {
+        return "Always".equals(initContainer.getRestartPolicy());
+    }
+
+    private static List<Container> mountAll(List<Container> containers, MutationOptions options, Set<String> used,
+            boolean nativeSidecarsOnly) {
         if (containers == null) {
             return null;
         }
         List<Container> out = new ArrayList<>(containers.size());
         for (Container c : containers) {
+            if (nativeSidecarsOnly && !isNativeSidecar(c)) {
+                if (c.getVolumeMounts() != null) {
+                    c.getVolumeMounts().forEach(m -> used.add(m.getName()));
+                }
+                out.add(c);
+                continue;
+            }
             List<VolumeMount> mounts = c.getVolumeMounts() == null ? new ArrayList<>()
                     : new ArrayList<>(c.getVolumeMounts());
             Set<String> paths = new HashSet<>();

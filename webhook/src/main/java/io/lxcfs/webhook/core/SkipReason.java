@@ -14,6 +14,12 @@ public enum SkipReason {
     INVALID_ANNOTATION("invalid-annotation"),
     /** A matching ProcViewPolicy with {@code enabled: false}. */
     POLICY_OPT_OUT("policy-opt-out"),
+    /**
+     * {@code spec.hostUsers: false} (a user namespace) on a pod that would get the view: an idmapped bind mount of a
+     * FUSE file needs the FUSE server to allow idmapped mounts (FUSE_ALLOW_IDMAP, Linux 6.12), which the daemon does not
+     * do yet, so the pod is left alone (also answered with a warning).
+     */
+    USER_NAMESPACE("user-namespace"),
     /** No annotation and no matching opt-in policy. */
     NOT_SELECTED("not-selected"),
     /** Already carries everything the mutation would add. */

@@ -120,6 +120,20 @@ class MutateEndpointTest {
     }
 
     @Test
+    void userNamespacePodGetsAWarningAndNoPatch() {
+        ObjectNode pod = json("deployment-pod.json");
+        ((ObjectNode) pod.at("/spec")).put("hostUsers", false);
+        JsonNode out = admit(podCreate(pod, "shop"));
+        assertTrue(out.at("/response/allowed").asBoolean());
+        assertNull(patchOf(out));
+        assertEquals(1, out.at("/response/warnings").size());
+        String w = out.at("/response/warnings/0").asText();
+        assertTrue(w.contains("hostUsers: false") && w.contains("FUSE_ALLOW_IDMAP"), w);
+        String metrics = https.get("/q/metrics").body();
+        assertTrue(metrics.matches("(?s).*lxcfs_webhook_skips_total\\{reason=\"user-namespace\"\\} [1-9].*"), metrics);
+    }
+
+    @Test
     void excludedNamespaceAndWindowsPodsPassThrough() {
         assertNull(patchOf(admit(podCreate(json("deployment-pod.json"), "kube-system"))));
         assertNull(patchOf(admit(podCreate(json("deployment-pod.json"), "lxcfs-system"))));

@@ -171,4 +171,42 @@ class InjectionDeciderTest {
         return new LabelSelectorBuilder().addNewMatchExpression().withKey(key).withOperator(op).withValues(values)
                 .endMatchExpression().build();
     }
+
+    static Pod withHostUsers(Pod pod, Boolean hostUsers) {
+        pod.getSpec().setHostUsers(hostUsers);
+        return pod;
+    }
+
+    @Test
+    void podInAUserNamespaceIsLeftAloneWithAWarningThatSaysWhy() {
+        Decision d = decide(withHostUsers(pod(Map.of("lxcfs.io/enable", "true"), Map.of()), false), List.of());
+        assertFalse(d.inject());
+        assertEquals(SkipReason.USER_NAMESPACE, d.skipReason());
+        assertEquals(1, d.warnings().size());
+        String w = d.warnings().get(0);
+        assertTrue(w.contains("hostUsers: false") && w.contains("idmapped") && w.contains("FUSE_ALLOW_IDMAP")
+                && w.contains("not injected"), w);
+
+        // selected by a policy instead of the annotation: the same
+        Decision byPolicy = decide(withHostUsers(pod(Map.of(), Map.of()), false),
+                List.of(policy("all", true, null, null, null, null)));
+        assertEquals(SkipReason.USER_NAMESPACE, byPolicy.skipReason());
+        assertEquals(List.of(InjectionDecider.USER_NAMESPACE_WARNING), byPolicy.warnings());
+    }
+
+    @Test
+    void userNamespacePodThatWouldNotGetTheViewAnywayGetsNoWarning() {
+        Decision notSelected = decide(withHostUsers(pod(Map.of(), Map.of()), false), List.of());
+        assertEquals(SkipReason.NOT_SELECTED, notSelected.skipReason());
+        assertEquals(List.of(), notSelected.warnings());
+        Decision optOut = decide(withHostUsers(pod(Map.of("lxcfs.io/enable", "false"), Map.of()), false), List.of());
+        assertEquals(SkipReason.ANNOTATION_OPT_OUT, optOut.skipReason());
+        assertEquals(List.of(), optOut.warnings());
+    }
+
+    @Test
+    void hostUsersTrueOrUnsetIsInjectedAsUsual() {
+        assertTrue(decide(withHostUsers(pod(Map.of("lxcfs.io/enable", "true"), Map.of()), true), List.of()).inject());
+        assertTrue(decide(withHostUsers(pod(Map.of("lxcfs.io/enable", "true"), Map.of()), null), List.of()).inject());
+    }
 }

@@ -210,4 +210,39 @@ class PodMutatorTest {
         assertEquals("lxcfs-proc-diskstats", ProcFileName.diskstats.volumeName());
         assertEquals("lxcfs-sys-devices-system-cpu-online", ProcFileName.cpu_online.volumeName());
     }
+
+    @Test
+    void nativeSidecarsGetTheViewEvenWhenInitContainersDoNot() {
+        ObjectNode raw = json("init-containers-pod.json");
+        // the second init container becomes a native sidecar (Kubernetes 1.29+): it runs beside the containers
+        ((ObjectNode) raw.at("/spec/initContainers/1")).put("restartPolicy", "Always");
+
+        Pod without = applyPatch(raw, patch(raw, ALL.withInitContainers(false)));
+        Container chown = without.getSpec().getInitContainers().get(0);
+        Container sidecar = without.getSpec().getInitContainers().get(1);
+        assertNull(mount(chown, "/proc/meminfo"), "an ordinary init container follows initContainers: false");
+        assertEquals(1, chown.getVolumeMounts().size());
+        assertAllMounts(sidecar, EnumSet.allOf(ProcFileName.class));
+        assertEquals("Always", sidecar.getRestartPolicy());
+        assertAllMounts(without.getSpec().getContainers().get(0), EnumSet.allOf(ProcFileName.class));
+
+        Pod with = applyPatch(raw, patch(raw, ALL));
+        with.getSpec().getInitContainers().forEach(c -> assertAllMounts(c, EnumSet.allOf(ProcFileName.class)));
+
+        // idempotent: a second pass adds nothing
+        JsonNode once = JsonPatch.apply(patch(raw, ALL.withInitContainers(false)), raw);
+        assertTrue(patch(once, ALL.withInitContainers(false)).isEmpty());
+    }
+
+    @Test
+    void nativeSidecarAloneKeepsTheVolumesNeeded() {
+        ObjectNode raw = json("init-containers-pod.json");
+        ((ObjectNode) raw.at("/spec/initContainers/0")).put("restartPolicy", "Always");
+        Pod out = applyPatch(raw, patch(raw, ALL.withInitContainers(false).withFiles(
+                EnumSet.of(ProcFileName.meminfo))));
+        assertNotNull(mount(out.getSpec().getInitContainers().get(0), "/proc/meminfo"));
+        assertNull(mount(out.getSpec().getInitContainers().get(1), "/proc/meminfo"));
+        assertNotNull(volume(out, "lxcfs-proc-meminfo"));
+        assertNull(volume(out, "lxcfs-proc-stat"));
+    }
 }
