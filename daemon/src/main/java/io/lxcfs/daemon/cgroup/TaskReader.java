@@ -124,17 +124,31 @@ public final class TaskReader {
         return oldestPid < 0 ? null : new long[] {oldestPid, oldest};
     }
 
-    /** Field 22 of {@code /proc/<pid>/stat}: start time in ticks since boot; -1 when the process is gone. */
+    /**
+     * Field 22 of {@code /proc/<pid>/stat}: start time in ticks since boot; -1 when the process is gone or its
+     * stat line is cut short (it exited while we read).
+     */
     public long startTicks(long pid) {
         String stat = fs.readOrNull(procRoot + "/" + pid + "/stat");
-        return stat == null ? -1 : Long.parseLong(statField(stat, 22));
+        if (stat == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(statField(stat, 22));
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
     }
 
-    /** The pid as the process's own (innermost) pid namespace numbers it: last field of {@code NSpid:}. */
+    /**
+     * The pid as the process's own (innermost) pid namespace numbers it: last field of {@code NSpid:}; the host
+     * pid when the kernel has no NSpid line (before 4.1); -1 when the task is gone. A tenant cannot fake the
+     * line: {@code Name:} is the only text it controls, and the kernel escapes newlines in it ("\\n").
+     */
     public long namespacePid(long hostPid) {
         String status = fs.readOrNull(procRoot + "/" + hostPid + "/status");
         if (status == null) {
-            return hostPid;
+            return -1;
         }
         int i = status.indexOf("\nNSpid:");
         if (i < 0) {
