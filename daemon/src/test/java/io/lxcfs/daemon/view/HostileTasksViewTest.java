@@ -11,6 +11,7 @@ import java.nio.file.Path;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A tenant names its threads as it likes ({@code prctl(PR_SET_NAME)}, {@code /proc/self/task/<tid>/comm}: up to
@@ -46,7 +47,7 @@ class HostileTasksViewTest {
     }
 
     void task(long tid, String comm, char state, long startTicks, long nsPid) {
-        t.file("proc/" + tid + "/stat", KernelFiles.procStat(tid, comm, state, startTicks));
+        t.taskStat(tid, KernelFiles.procStat(tid, comm, state, startTicks));
         t.file("proc/" + tid + "/status", KernelFiles.procStatus(tid, escaped(comm), nsPid)
                 .replace("State:\tS (sleeping)", "State:\t" + state + " (x)"));
     }
@@ -73,7 +74,7 @@ class HostileTasksViewTest {
         // 3110 is listed in cgroup.threads but exited before its stat was read: no /proc entry.
         task(3111, "\nNSpid:\t1\t1", 'S', 950_000, 11);
         // 3120, the highest tid, exited after its stat was read and before its status was: no status file.
-        t.file("proc/3120/stat", KernelFiles.procStat(3120, "late) R", 'S', 950_000));
+        t.taskStat(3120, KernelFiles.procStat(3120, "late) R", 'S', 950_000));
     }
 
     @Test
@@ -124,18 +125,21 @@ class HostileTasksViewTest {
     void everyThreadVanishingLeavesAWellFormedFileNotAHostPid() throws Exception {
         t.v2Cgroup(CTR).procs(READER).threads(READER, 5000, 5001);
         t.process(READER, FixtureTree.cgroupV2(CTR), 900_000, 1);
-        t.file("proc/5000/stat", KernelFiles.procStat(5000, "gone", 'R', 950_000));
-        t.file("proc/5001/stat", KernelFiles.procStat(5001, "gone", 'R', 950_000));
+        t.taskStat(5000, KernelFiles.procStat(5000, "gone", 'R', 950_000));
+        t.taskStat(5001, KernelFiles.procStat(5001, "gone", 'R', 950_000));
         // Both exit between the sample and the status read; the reader's own status still answers.
         String loadavg = text(render(ProcFile.LOADAVG, READER));
         assertEquals(" 3/3 1\n", loadavg.substring(loadavg.indexOf(' ', 10)), loadavg);
     }
 
     @Test
-    void anOldestProcessWhoseStatIsCutShortIsSkipped() throws Exception {
-        t.v2Cgroup(CTR).procs(READER, 3101).threads(READER, 3101);
+    void threadsAreReadThroughTheirOwnTaskDirectory() throws Exception {
+        // /proc/<tid>/stat is the whole thread group's line, O(threads) for the kernel to print; the sampler reads
+        // /proc/<tid>/task/<tid>/stat. Here only the per-thread file says R: it is the one that counts.
+        t.v2Cgroup(CTR).procs(READER).threads(READER, 3101);
         t.process(READER, FixtureTree.cgroupV2(CTR), 900_000, 1);
-        t.file("proc/3101/stat", "3101 (cut) S 1 2");
-        assertEquals("1000.00", text(render(ProcFile.UPTIME, READER)).split(" ")[0]);
+        t.taskStat(3101, KernelFiles.procStat(3101, "w", 'R', 950_000));
+        t.file("proc/3101/stat", KernelFiles.procStat(3101, "w", 'S', 950_000));
+        assertTrue(text(render(ProcFile.LOADAVG, READER)).endsWith(" 2/2 1\n"));
     }
 }
