@@ -22,8 +22,9 @@ class FloodIT {
     static final int PIDS_MAX = Integer.getInteger("lxcfs.flood.pids-max", 4096);
     static final int WINDOW_S = Integer.getInteger("lxcfs.flood.seconds", 40);
     /** Bound on one sampling pass over every tracked container with {@link #PIDS_MAX} threads among them. */
-    static final double MAX_PASS_S = 1.0;
-    static final double MAX_MEAN_PASS_S = 0.25;
+    static final double MAX_PASS_S = 2.0;
+    /** 10 % of the period (measured 207 ms on a shared, loaded machine; 10.3 s before per-thread stat reads). */
+    static final double MAX_MEAN_PASS_S = 0.5;
 
     @Test
     void threadAndContainerFloodsKeepTheSamplerPeriodAndCostBounded() throws Exception {

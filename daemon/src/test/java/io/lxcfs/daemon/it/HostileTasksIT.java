@@ -74,7 +74,7 @@ class HostileTasksIT {
             assertTrue(calmLater.l1 <= 0.1, "calm l1 " + calmLater);
 
             // Threads now appear and exit all the time (listed, then gone before their stat is read): every read
-            // still counts this container's tasks within the one or two churning threads, never the host's.
+            // still counts this container's tasks within the churning threads, never the host's.
             hostile.send("kill -USR1 $!");
             hostile.await("churning"::equals, Duration.ofSeconds(10));
             List<Loadavg> churned = new ArrayList<>();
@@ -87,7 +87,8 @@ class HostileTasksIT {
             int maxRunning = churned.stream().mapToInt(x -> x.running).max().orElseThrow();
             System.out.println("while churning, 40 reads: total " + minTotal + ".." + maxTotal + ", running <= " + maxRunning
                     + " (static total " + (k.total + 1) + ")");
-            assertTrue(minTotal >= k.total + 2 && maxTotal <= k.total + 3, "totals " + churned);
+            // + the reader + the churner + one or two short-lived threads (a joined thread can linger in the list briefly).
+            assertTrue(minTotal >= k.total + 2 && maxTotal <= k.total + 4, "totals " + churned);
             assertTrue(maxRunning <= k.running + 3, "running " + churned);
             Loadavg calmAfter = Loadavg.parse(calm.ask("cat /proc/loadavg", Loadavg::matches));
             assertEquals(kc.total + 1, calmAfter.total, "calm unaffected: " + calmAfter);
