@@ -54,12 +54,36 @@
  *
  *   procread pkeep <rounds> <interval_ms> <file>...
  *       The same with pread(2) from offset 0 upwards (the file offset never moves).
+ *   procread paced <file> <interval_ms> <seconds>
+ *       One read every <interval_ms> on a fixed schedule (a victim polling its meminfo) for <seconds>:
+ *       paced file=<f> ops=<n> errors=<e> p50_us=<..> p99_us=<..> max_us=<..>
+ *       An error is a failed open/read or an empty file.
+ *
+ *   procread hammer <threads> <seconds> <file>...
+ *       Each thread reads every <file> in turn, in a tight loop, for <seconds>:
+ *       hammer threads=<t> ops=<n> errors=<e> ops_per_s=<..>   (an error: failed or empty, diskstats may be empty)
+ *
+ *   procread hostile <busy>
+ *       A tenant whose task names and states are meant to confuse parsers of /proc/<pid>/stat and status:
+ *       sleeping threads named (prctl PR_SET_NAME and writes to /proc/self/task/<tid>/comm) with ")", spaces,
+ *       tabs, newlines, "State:" and "NSpid:"; <busy> spinning threads named "busy) S"; a zombie child, a
+ *       stopped child (T) and a traced child (t, PTRACE_TRACEME + SIGSTOP). Prints "ready" when all exist.
+ *       SIGUSR1 starts a thread that creates and joins short-lived threads without end (tasks that exit
+ *       between the cgroup listing and the stat read); prints "churning". Runs until killed.
+ *
+ *   procread threads <n>
+ *       Creates up to <n> sleeping threads (64 KiB stacks), stopping at the first failure (EAGAIN at the
+ *       cgroup's pids.max), then lets 8 of them exit so the container can still fork its readers; prints
+ *       "threads created=<k> error=<errno name or none> kept=<k - 8>", then sleeps until killed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +505,194 @@ static int cmd_keep(int use_pread, long rounds, long interval_ms, int n, char **
     return 0;
 }
 
+/* ---------------------------------------------------------------- paced, hammer */
+
+static int cmd_paced(const char *path, long interval_ms, double seconds) {
+    if (interval_ms < 1 || seconds <= 0) { fprintf(stderr, "bad interval or seconds\n"); return 2; }
+    size_t cap = (size_t)(seconds * 1000 / interval_ms) + 2, n = 0;
+    uint32_t *lat = malloc(cap * sizeof *lat);
+    char *buf = NULL;
+    size_t bcap = 0;
+    long errors = 0;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    double end = now_s() + seconds;
+    while (now_s() < end && n < cap) {
+        uint64_t t0 = now_ns();
+        long r = read_file(path, &buf, &bcap);
+        uint64_t d = now_ns() - t0;
+        if (r <= 0) errors++;
+        lat[n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        next.tv_nsec += interval_ms * 1000000L;
+        while (next.tv_nsec >= 1000000000L) { next.tv_nsec -= 1000000000L; next.tv_sec++; }
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    }
+    qsort(lat, n, sizeof *lat, cmp_u32);
+    printf("paced file=%s ops=%zu errors=%ld p50_us=%.1f p99_us=%.1f max_us=%.1f\n", path, n, errors,
+           n ? lat[(n - 1) * 50 / 100] / 1000.0 : 0, n ? lat[(n - 1) * 99 / 100] / 1000.0 : 0,
+           n ? lat[n - 1] / 1000.0 : 0);
+    fflush(stdout);
+    free(lat);
+    free(buf);
+    return errors ? 1 : 0;
+}
+
+struct hammer {
+    pthread_t tid;
+    int nfiles;
+    char **files;
+    double deadline;
+    long ops, errors;
+};
+
+static void *hammer_worker(void *arg) {
+    struct hammer *h = arg;
+    char *buf = NULL;
+    size_t bcap = 0;
+    for (long i = 0;; i++) {
+        if ((i & 7) == 0 && now_s() >= h->deadline) break;
+        const char *f = h->files[i % h->nfiles];
+        long r = read_file(f, &buf, &bcap);
+        if (r < 0 || (r == 0 && strcmp(base_name(f), "diskstats"))) h->errors++;
+        h->ops++;
+    }
+    free(buf);
+    return NULL;
+}
+
+static int cmd_hammer(int threads, double seconds, int nfiles, char **files) {
+    if (threads < 1 || threads > 256 || seconds <= 0) { fprintf(stderr, "bad threads or seconds\n"); return 2; }
+    struct hammer *h = calloc(threads, sizeof *h);
+    double t0 = now_s();
+    for (int i = 0; i < threads; i++) {
+        h[i].nfiles = nfiles;
+        h[i].files = files;
+        h[i].deadline = t0 + seconds;
+        if (pthread_create(&h[i].tid, NULL, hammer_worker, &h[i])) { perror("pthread_create"); return 2; }
+    }
+    long ops = 0, errors = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(h[i].tid, NULL);
+        ops += h[i].ops;
+        errors += h[i].errors;
+    }
+    double elapsed = now_s() - t0;
+    printf("hammer threads=%d ops=%ld errors=%ld ops_per_s=%.0f\n", threads, ops, errors, ops / elapsed);
+    fflush(stdout);
+    free(h);
+    return errors ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- hostile, threads */
+
+static volatile int churn_on;
+static volatile pid_t unnamed_tid;
+
+static void *sleeper(void *arg) {
+    const char *name = arg;
+    if (name) prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+    else unnamed_tid = (pid_t)syscall(SYS_gettid);
+    for (;;) pause();
+    return NULL;
+}
+
+static void *spinner(void *arg) {
+    (void)arg;
+    prctl(PR_SET_NAME, (unsigned long)"busy) S", 0, 0, 0);
+    for (volatile unsigned long x = 0;; x++) { }
+    return NULL;
+}
+
+static void *short_lived(void *arg) {
+    (void)arg;
+    prctl(PR_SET_NAME, (unsigned long)"churn) R 1 1", 0, 0, 0);
+    return NULL;
+}
+
+static void *churner(void *arg) {
+    (void)arg;
+    prctl(PR_SET_NAME, (unsigned long)"churner", 0, 0, 0);
+    for (;;) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, short_lived, NULL) == 0) pthread_join(t, NULL);
+        usleep(2000);
+    }
+    return NULL;
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+    churn_on = 1;
+}
+
+static int cmd_hostile(int busy) {
+    static const char *names[] = {"1) R 1 1 1 1 1", "a b  c\td", "n\nState:\tR", "\nNSpid:\t1\t1", ") D (", NULL};
+    pthread_t t;
+    for (int i = 0; names[i]; i++) {
+        if (pthread_create(&t, NULL, sleeper, (void *)names[i])) { perror("pthread_create"); return 2; }
+    }
+    /* One more named from outside, as any process of the tenant may: a write to /proc/self/task/<tid>/comm. */
+    if (pthread_create(&t, NULL, sleeper, NULL)) { perror("pthread_create"); return 2; }
+    while (!unnamed_tid) usleep(1000);
+    {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)unnamed_tid);
+        int fd = open(path, O_WRONLY);
+        const char *n = ") R (\nNSpid:\t1";
+        if (fd < 0 || write(fd, n, strlen(n)) < 0) { perror(path); return 2; }
+        close(fd);
+    }
+    for (int i = 0; i < busy; i++) {
+        if (pthread_create(&t, NULL, spinner, NULL)) { perror("pthread_create"); return 2; }
+    }
+    pid_t zombie = fork();
+    if (zombie == 0) _exit(0);
+    pid_t stopped = fork();
+    if (stopped == 0) { prctl(PR_SET_NAME, (unsigned long)"stopped) R", 0, 0, 0); for (;;) pause(); }
+    kill(stopped, SIGSTOP);
+    pid_t traced = fork();
+    if (traced == 0) {
+        prctl(PR_SET_NAME, (unsigned long)"traced) R", 0, 0, 0);
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        raise(SIGSTOP);
+        for (;;) pause();
+    }
+    signal(SIGUSR1, on_usr1);
+    usleep(100000);
+    printf("ready zombie=%d stopped=%d traced=%d\n", (int)zombie, (int)stopped, (int)traced);
+    fflush(stdout);
+    while (!churn_on) pause();
+    if (pthread_create(&t, NULL, churner, NULL)) { perror("pthread_create"); return 2; }
+    printf("churning\n");
+    fflush(stdout);
+    for (;;) pause();
+    return 0;
+}
+
+static int cmd_threads(long n) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t *ts = calloc(n > 0 ? n : 1, sizeof *ts);
+    long k = 0;
+    int err = 0;
+    for (; k < n; k++) {
+        err = pthread_create(&ts[k], &attr, sleeper, NULL);
+        if (err) break;
+    }
+    /* At the limit nothing in the container can fork: let 8 threads go so that its readers can run. */
+    long released = 0;
+    for (; err && released < 8 && k > 0; released++) {
+        k--;
+        pthread_cancel(ts[k]);
+        pthread_join(ts[k], NULL);
+    }
+    printf("threads created=%ld error=%s kept=%ld\n", k + released, err ? strerrorname_np(err) : "none", k);
+    fflush(stdout);
+    for (;;) pause();
+    return 0;
+}
+
 static int usage(void) {
     fprintf(stderr,
             "usage: procread bench <file> <threads> <count|seconds's'>\n"
@@ -489,7 +701,11 @@ static int usage(void) {
             "       procread watch <file> <interval_ms> <memtotal_kB>\n"
             "       procread sendfile <file>\n"
             "       procread keep <rounds> <interval_ms> <file>...\n"
-            "       procread pkeep <rounds> <interval_ms> <file>...\n");
+            "       procread pkeep <rounds> <interval_ms> <file>...\n"
+            "       procread paced <file> <interval_ms> <seconds>\n"
+            "       procread hammer <threads> <seconds> <file>...\n"
+            "       procread hostile <busy>\n"
+            "       procread threads <n>\n");
     return 2;
 }
 
@@ -501,5 +717,9 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "sendfile")) return cmd_sendfile(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "keep")) return cmd_keep(0, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
     if (argc >= 5 && !strcmp(argv[1], "pkeep")) return cmd_keep(1, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
+    if (argc >= 5 && !strcmp(argv[1], "paced")) return cmd_paced(argv[2], atol(argv[3]), atof(argv[4]));
+    if (argc >= 5 && !strcmp(argv[1], "hammer")) return cmd_hammer(atoi(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+    if (argc >= 3 && !strcmp(argv[1], "hostile")) return cmd_hostile(atoi(argv[2]));
+    if (argc >= 3 && !strcmp(argv[1], "threads")) return cmd_threads(atol(argv[2]));
     return usage();
 }

@@ -55,6 +55,17 @@ public final class ThreadSample {
         return new TaskCounts(running + 1, blocked, tids.length + 1, Math.max(highestTid, readerTid));
     }
 
+    /** The highest tid of the sample below {@code tid}, or 0 when there is none. */
+    public long highestBelow(long tid) {
+        long best = 0;
+        for (long t : tids) {
+            if (t < tid && t > best) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
     public int size() {
         return tids.length;
     }

@@ -172,8 +172,9 @@ public final class ProcView {
                     return null;
                 }
                 ContainerTracker.Tracked t = trackIfContainer(cg);
-                TaskCounts counts = threads(cg, taskDir).countsFor(pid);
-                long lastPid = counts.highestTid() > 0 ? namespacePid(cg, counts.highestTid()) : 0;
+                ThreadSample sample = threads(cg, taskDir);
+                TaskCounts counts = sample.countsFor(pid);
+                long lastPid = counts.highestTid() > 0 ? lastNamespacePid(cg, sample, counts.highestTid()) : 0;
                 return LoadavgRenderer.render(t.load().snapshot(), counts.running(), counts.total(), lastPid);
             }
             case DISKSTATS: {
@@ -243,16 +244,26 @@ public final class ProcView {
         return t;
     }
 
-    /** {@code NSpid} of a host tid; remembered for the snapshot's highest tid, which every loadavg read asks for. */
-    private long namespacePid(ContainerCgroups cg, long hostTid) {
+    /**
+     * {@code NSpid} of the sample's highest tid; remembered for it, since every loadavg read asks. A thread that
+     * exited since the sample has no status any more: the next-highest tid that still has one answers (a few
+     * tries), and 0 when none does, never the host tid (that would show a host pid inside the container).
+     */
+    private long lastNamespacePid(ContainerCgroups cg, ThreadSample sample, long highestTid) {
         ViewCache.Snapshot s = cache.snapshot(cg.key());
         long[] known = s == null ? null : s.lastPid;
-        if (known != null && known[0] == hostTid) {
+        if (known != null && known[0] == highestTid) {
             return known[1];
         }
-        long ns = tasks.namespacePid(hostTid);
+        long ns = -1;
+        long tid = highestTid;
+        for (int tries = 0; tries < 8 && tid > 0 && ns < 0; tries++) {
+            ns = tasks.namespacePid(tid);
+            tid = sample.highestBelow(tid);
+        }
+        ns = Math.max(0, ns);
         if (s != null) {
-            s.lastPid = new long[] {hostTid, ns};
+            s.lastPid = new long[] {highestTid, ns};
         }
         return ns;
     }

@@ -209,7 +209,9 @@ class ReadersTest {
         t.process(300, "0::/\n", 1, 7);
         TaskReader r = new TaskReader(t.fs(), t.proc);
         assertEquals(7, r.namespacePid(300));
-        assertEquals(301, r.namespacePid(301), "unknown: the host pid");
+        assertEquals(-1, r.namespacePid(301), "gone: -1, never the host pid");
+        t.file("proc/302/status", "Name:\tx\nPid:\t302\n");
+        assertEquals(302, r.namespacePid(302), "no NSpid line (kernel < 4.1): the host pid");
     }
 
     // ---------------------------------------------------------------- block I/O

@@ -227,7 +227,7 @@ class FallbackViewTest {
     @Test
     void garbageProcStatOfTheContainerIsAFallbackForUptime() throws Exception {
         v2Container();
-        t.file("proc/" + PID + "/stat", "6100 (java) S 1 2\n");
+        t.taskStat(PID, "6100 (java) S 1 2\n");
         assertHostFile(ProcFile.UPTIME, PID, RenderResult.Source.FALLBACK);
     }
 

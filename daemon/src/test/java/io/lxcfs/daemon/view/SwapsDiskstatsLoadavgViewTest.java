@@ -202,7 +202,7 @@ class SwapsDiskstatsLoadavgViewTest {
     void loadavgLastPidIsTheNamespacePidOfTheHighestThread() throws Exception {
         v2().procs(PID).threads(PID, PID + 7);
         t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
-        t.file("proc/" + (PID + 7) + "/stat", t.read("proc/" + PID + "/stat"));
+        t.taskStat(PID + 7, t.read("proc/" + PID + "/stat"));
         t.file("proc/" + (PID + 7) + "/status", "Name:\tjava\nTgid:\t" + PID + "\nPid:\t" + (PID + 7)
                 + "\nNSpid:\t" + (PID + 7) + "\t1021\t8\nThreads:\t2\n");
         assertTrue(render(ProcFile.LOADAVG).endsWith(" 1/2 8\n")); // the reader runs
