@@ -11,9 +11,12 @@ import java.util.Set;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -74,6 +77,34 @@ public class AdmissionService {
         decider = new InjectionDecider(new InjectionDecider.Settings(config.mountPath(), excluded, daemonLabels));
         LOG.infof("mount path %s, excluded namespaces %s", config.mountPath(), new java.util.TreeSet<>(excluded));
     }
+
+    /**
+     * The first admission used to take seconds on a busy node (Jackson introspecting the Pod model, the
+     * mutator's and the patch's classes loading and compiling), longer than the API server waits (5 s, then the
+     * pod is admitted without the view). Pay that once at start-up with a pod that gets the view, counting nothing.
+     */
+    void warmUp(@Observes StartupEvent event) {
+        long start = System.nanoTime();
+        try {
+            Pod pod = mapper.readValue(WARM_UP_POD, Pod.class);
+            Decision d = decider.decide("lxcfs-warm-up", Map.of(), pod, List.of());
+            if (d.inject()) {
+                Pod after = PodMutator.mutate(pod, d.options());
+                mapper.writeValueAsBytes(PodPatch.diff(mapper, pod, after));
+            }
+            mapper.writeValueAsBytes(mapper.readTree(WARM_UP_POD));
+            LOG.debugf("admission path warmed up in %d ms", (System.nanoTime() - start) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("admission warm-up failed (the first request pays the start-up cost)", e);
+        }
+    }
+
+    private static final String WARM_UP_POD = """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"warm-up","namespace":"lxcfs-warm-up",
+             "annotations":{"lxcfs.io/enable":"true"}},
+             "spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"memory":"64Mi","cpu":"250m"}}}],
+                     "initContainers":[{"name":"i","image":"busybox","restartPolicy":"Always"}]}}
+            """;
 
     public InjectionDecider decider() {
         return decider;
