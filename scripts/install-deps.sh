@@ -15,6 +15,10 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests
   [ -e /usr/include/stdio.h ] && [ -e "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || need+=(libc6-dev)
   command -v curl >/dev/null 2>&1 || need+=(curl)
+  # the cgroup v2 VM tier (scripts/vm/): a Debian guest built with debootstrap, booted with qemu (TCG)
+  command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

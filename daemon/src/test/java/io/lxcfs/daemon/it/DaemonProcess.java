@@ -35,12 +35,22 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public static DaemonProcess start(Path mountPath, Map<String, String> env, String... extraProperties) throws Exception {
+        return start(List.of(), mountPath, env, extraProperties);
+    }
+
+    /**
+     * As above with the start script run through {@code wrapper} (a command that execs its arguments, e.g.
+     * one that enters a cgroup and {@code unshare --cgroup}s, as a DaemonSet pod runs on a v2 node).
+     */
+    public static DaemonProcess start(List<String> wrapper, Path mountPath, Map<String, String> env, String... extraProperties)
+            throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         Path log = Files.createTempFile("lxcfs-daemon-", ".log");
-        List<String> cmd = new ArrayList<>(List.of(script()));
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(script());
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.addAll(List.of(extraProperties));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
