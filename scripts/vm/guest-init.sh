@@ -39,8 +39,10 @@ say "root controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 
 . /mnt/results/run.env
 mkdir -p "$REPO" "$M2"
-mount --bind /mnt/build "$REPO"
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 m2 "$M2"
+# cache=loose: the shares do not change while the guest runs, and without a cache every path lookup is a
+# 9p round trip (emulated): the JVM alone spent 30 s canonicalizing its classpath.
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=524288 repo "$REPO"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=524288 m2 "$M2"
 
 # Swap: the second disk (memory.swap.max means something only when the node has swap).
 if [ -b /dev/vdb ]; then
@@ -53,10 +55,19 @@ echo "+cpuset +cpu +io +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
 say "root subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 
 cd "$REPO/daemon" || finish
+# Progress for whoever watches a run from the host (the launcher's report comes at the end).
+( while sleep 30; do
+    echo "== $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
+    ps -eo pid,etimes,stat,args --sort=pid | grep -E 'java|runc|unshare|sleep|dd ' | grep -v grep | cut -c1-200
+    # LXCFS_VM_DEBUG=1: thread dumps of the JVMs into their output (launcher.log, the daemons' logs).
+    [ -n "${DEBUG:-}" ] && pkill -QUIT -x java
+  done ) >/mnt/results/progress.log 2>&1 &
+# Under TCG every JIT compilation is emulated: C1 only (for the daemons the tests start too, via JAVA_OPTS).
+export JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 started=$(date +%s)
 # JAVA_PROPS are the failsafe system properties of the host's run (daemon jar, start script, tools).
 # shellcheck disable=SC2086
-java -Xmx512m $JAVA_PROPS -cp "$CLASSPATH" org.junit.platform.console.ConsoleLauncher execute \
+java -Xmx512m $JAVA_OPTS $JAVA_PROPS -cp "$CLASSPATH" org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --details=tree --disable-ansi-colors \
   --reports-dir=/mnt/results/junit $SELECTORS >/mnt/results/launcher.log 2>&1
 rc=$?

@@ -10,6 +10,7 @@
 #   LXCFS_VM_M2         the local Maven repository (default ~/.m2/repository)
 #   LXCFS_VM_TIMEOUT    seconds before the guest is killed (default 1500)
 #   LXCFS_VM_MEMORY     guest memory in MiB (default 3584); LXCFS_VM_CPUS (default 2)
+#   LXCFS_VM_DEBUG      1: thread dumps of the guest's JVMs every 30 s (progress.log shows its processes anyway)
 # Exits with the launcher's exit code (0: all passed), or 125 when the guest produced no result.
 #
 # The guest: Debian 12's kernel booted with a pure cgroup v2 hierarchy (cgroup_no_v1=all), software
@@ -37,6 +38,7 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "CLASSPATH=$(q "${LXCFS_VM_CLASSPATH:?}")"
   echo "SELECTORS=$(q "${LXCFS_VM_SELECTORS:?}")"
   echo "JAVA_PROPS=$(q "${LXCFS_VM_JAVA_PROPS:-}")"
+  echo "DEBUG=$(q "${LXCFS_VM_DEBUG:-}")"
 } >"$results/run.env"
 
 swap="$(mktemp /tmp/lxcfs-vm-swap.XXXXXX)"
@@ -46,7 +48,7 @@ truncate -s 1G "$swap"
 # snapshot=on: the cached image is never written; the guest's writes go to a temporary overlay.
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-  -machine q35 -accel tcg,thread=multi -cpu max \
+  -nodefaults -machine q35 -accel tcg,thread=multi -cpu max -device virtio-rng-pci \
   -smp "${LXCFS_VM_CPUS:-2}" -m "${LXCFS_VM_MEMORY:-3584}" \
   -display none -monitor none -no-reboot -nic none \
   -serial "file:$results/console.log" \
@@ -55,6 +57,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
   -drive "file=$guest/rootfs.ext4,format=raw,if=virtio,snapshot=on" \
   -drive "file=$swap,format=raw,if=virtio" \
   -virtfs "local,path=$repo,mount_tag=build,security_model=none,readonly=on" \
+  -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on" \
   -virtfs "local,path=$m2,mount_tag=m2,security_model=none,readonly=on" \
   -virtfs "local,path=$results,mount_tag=results,security_model=none"
 qemu_rc=$?

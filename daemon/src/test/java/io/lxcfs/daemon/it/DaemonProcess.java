@@ -18,6 +18,12 @@ import java.util.concurrent.TimeUnit;
 /** The daemon started from the built jar through its start script, on a private mount path and port. */
 public final class DaemonProcess implements AutoCloseable {
 
+    /**
+     * How long a daemon may take to start serving (or a successor to become ready): 60 s here; the VM tier's
+     * guest raises it with {@code -Dlxcfs.test.daemon-start-seconds}, as its emulated JVM starts far slower.
+     */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("lxcfs.test.daemon-start-seconds", 60));
+
     private final Process process;
     private final Path mountPath;
     private final int httpPort;
@@ -59,8 +65,15 @@ public final class DaemonProcess implements AutoCloseable {
         // Other daemons (other tests, other checkouts) run on this machine: re-attach only our own predecessors' containers.
         pb.environment().put("LXCFS_RECONCILE_ADOPT", "mount-path");
         pb.environment().putAll(env);
+        long t0 = System.nanoTime();
         DaemonProcess d = new DaemonProcess(pb.start(), mountPath, port, log);
-        d.awaitServing(Duration.ofSeconds(60));
+        try {
+            d.awaitServing(START_TIMEOUT);
+        } catch (Exception | AssertionError e) {
+            d.close(); // not left running (and mounted) behind a failed start
+            throw e;
+        }
+        System.out.printf("daemon serving %s after %d ms%n", mountPath, (System.nanoTime() - t0) / 1_000_000);
         return d;
     }
 
