@@ -21,7 +21,7 @@ public final class MemoryReader {
 
     public MemoryLimits limits(CgroupDir dir) {
         return dir.unified()
-                ? new MemoryLimits(null, minOverAncestors(dir, "memory.swap.max")) // SCRATCH: memory.max ignored (VM tier demo)
+                ? new MemoryLimits(minOverAncestors(dir, "memory.max"), minOverAncestors(dir, "memory.swap.max"))
                 : new MemoryLimits(minOverAncestors(dir, "memory.limit_in_bytes"), minOverAncestors(dir, "memory.memsw.limit_in_bytes"));
     }
 
