@@ -1,7 +1,7 @@
 # Thin wrapper over Maven; the build logic lives in the poms.
 MVN ?= mvn -B -ntp
 
-.PHONY: all deps build run test e2e bench images chart-crds clean
+.PHONY: all deps build run test e2e vm-test bench images chart-crds clean
 
 all: build
 
@@ -27,6 +27,12 @@ test: deps
 e2e: deps
 	$(MVN) -pl src-test -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
 		-Dit.test='PodEndToEndIT,ChartPodsIT' -Dfailsafe.failIfNoSpecifiedTests=false
+
+## Only the cgroup v2 VM tier (docs/vm-tests.md): builds (or reuses) the Debian guest, boots it under qemu and runs
+## the cgroup ITs inside; -Dlxcfs.vm.tests=Class[#method],... via MVN_ARGS picks other tests.
+vm-test: deps
+	$(MVN) -pl daemon -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+		-Dit.test=CgroupV2VmIT -Dfailsafe.failIfNoSpecifiedTests=false $(MVN_ARGS)
 
 ## Side-by-side benchmark against the reference LXCFS, then the webhook's admission latency at 100/500/1000 req/s
 ## (prints tables; see docs/benchmarks.md).

@@ -25,6 +25,9 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   command -v podman >/dev/null 2>&1 || need+=(podman)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v ctr >/dev/null 2>&1 || need+=(containerd)  # the README's `ctr images import`, on a private socket
+  # the cgroup v2 VM tier (scripts/vm/): a Debian guest built with debootstrap, booted with qemu (TCG)
+  command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+  command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -18,6 +18,12 @@ import java.util.concurrent.TimeUnit;
 /** The daemon started from the built jar through its start script, on a private mount path and port. */
 public final class DaemonProcess implements AutoCloseable {
 
+    /**
+     * How long a daemon may take to start serving (or a successor to become ready): 60 s here; the VM tier's
+     * guest raises it with {@code -Dlxcfs.test.daemon-start-seconds}, as its emulated JVM starts far slower.
+     */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("lxcfs.test.daemon-start-seconds", 60));
+
     private final Process process;
     private final Path mountPath;
     private final int httpPort;
@@ -35,12 +41,22 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public static DaemonProcess start(Path mountPath, Map<String, String> env, String... extraProperties) throws Exception {
+        return start(List.of(), mountPath, env, extraProperties);
+    }
+
+    /**
+     * As above with the start script run through {@code wrapper} (a command that execs its arguments, e.g.
+     * one that enters a cgroup and {@code unshare --cgroup}s, as a DaemonSet pod runs on a v2 node).
+     */
+    public static DaemonProcess start(List<String> wrapper, Path mountPath, Map<String, String> env, String... extraProperties)
+            throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         Path log = Files.createTempFile("lxcfs-daemon-", ".log");
-        List<String> cmd = new ArrayList<>(List.of(script()));
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(script());
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.addAll(List.of(extraProperties));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -49,8 +65,15 @@ public final class DaemonProcess implements AutoCloseable {
         // Other daemons (other tests, other checkouts) run on this machine: the default adoption rule (same
         // installation, named by the mount path) keeps each to its own containers.
         pb.environment().putAll(env);
+        long t0 = System.nanoTime();
         DaemonProcess d = new DaemonProcess(pb.start(), mountPath, port, log);
-        d.awaitServing(Duration.ofSeconds(60));
+        try {
+            d.awaitServing(START_TIMEOUT);
+        } catch (Exception | AssertionError e) {
+            d.close(); // not left running (and mounted) behind a failed start
+            throw e;
+        }
+        System.out.printf("daemon serving %s after %d ms%n", mountPath, (System.nanoTime() - t0) / 1_000_000);
         return d;
     }
 

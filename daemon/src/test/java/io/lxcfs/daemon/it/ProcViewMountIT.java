@@ -106,11 +106,7 @@ class ProcViewMountIT {
 
     @Test
     void aRootCgroupProcessSeesTheHostFiles() throws Exception {
-        StringBuilder join = new StringBuilder();
-        for (String c : TestCgroup.CONTROLLERS) {
-            join.append("echo $$ > ").append(TestCgroup.ROOT.resolve(c).resolve("cgroup.procs")).append("; ");
-        }
-        String script = join + "for f in proc/cpuinfo sys/devices/system/cpu/online proc/swaps proc/meminfo proc/stat; do "
+        String script = TestCgroup.joinRootScript() + "for f in proc/cpuinfo sys/devices/system/cpu/online proc/swaps proc/meminfo proc/stat; do "
                 + "cat " + mount + "/$f; echo '@@@'; done";
         Process p = new ProcessBuilder("sh", "-c", script).start();
         String out = new String(p.getInputStream().readAllBytes());

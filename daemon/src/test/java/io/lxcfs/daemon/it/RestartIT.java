@@ -32,7 +32,7 @@ class RestartIT {
 
     private static final long LIMIT = 256L << 20;
     private static final long LIMIT_KB = LIMIT >> 10;
-    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration START = DaemonProcess.START_TIMEOUT;
 
     private Path mount;
     private TestCgroup cgroup;

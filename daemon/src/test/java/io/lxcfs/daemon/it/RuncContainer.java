@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * the test tools directory at {@code /opt/tools}). runc keeps its state in a private {@code --root}.
  *
  * <p>{@link #close()} deletes the container if it is still there and removes the parent cgroups the
- * container created (runc removes only the leaf), in every v1 hierarchy and the unified one, leaving any
+ * container created (runc removes only the leaf), in every v1 hierarchy and the unified one (or the one
+ * hierarchy of a pure v2 host), leaving any
  * directory that existed before or is not empty.
  */
 public final class RuncContainer implements AutoCloseable {
@@ -207,6 +208,9 @@ public final class RuncContainer implements AutoCloseable {
     }
 
     private List<Path> hierarchies() throws IOException {
+        if (Files.exists(CGROUP_ROOT.resolve("cgroup.controllers"))) {
+            return List.of(CGROUP_ROOT); // pure v2: one hierarchy, and its subdirectories are cgroups
+        }
         List<Path> h = new ArrayList<>();
         try (Stream<Path> s = Files.list(CGROUP_ROOT)) {
             s.filter(d -> Files.isDirectory(d) && !Files.isSymbolicLink(d) && Files.exists(d.resolve("cgroup.procs")))
