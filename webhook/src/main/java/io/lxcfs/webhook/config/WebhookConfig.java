@@ -19,7 +19,7 @@ public interface WebhookConfig {
 
     /**
      * How pods get the CPU count in /sys/devices/system/cpu: {@code directory} (the view's whole directory, the
-     * container's CPUs only: lscpu, htop, nproc --all) or {@code file} (only the {@code online} file).
+     * container's CPUs only: lscpu, htop, mpstat) or {@code file} (only the {@code online} file).
      */
     @WithDefault("directory")
     io.lxcfs.webhook.core.MutationOptions.CpuMount cpuMount();

@@ -18,7 +18,7 @@ public record MutationOptions(String mountPath, Set<ProcFileName> files, boolean
 
     /**
      * {@code cpu_online} as the view's whole directory over {@code /sys/devices/system/cpu} (the default: the
-     * container's CPUs only, for {@code lscpu}, {@code htop}, {@code nproc --all}), or as the single
+     * container's CPUs only, for {@code lscpu}, {@code htop}, {@code mpstat}), or as the single
      * {@code online} file (the narrow mount).
      */
     public enum CpuMount { DIRECTORY, FILE }

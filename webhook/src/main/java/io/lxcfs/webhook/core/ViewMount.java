@@ -8,7 +8,7 @@ package io.lxcfs.webhook.core;
  */
 public record ViewMount(String volumeName, String containerPath, String hostPath, String hostPathType) {
 
-    /** The view's CPU directory: {@code lscpu}, {@code htop}, {@code nproc --all} count the container's CPUs. */
+    /** The view's CPU directory: {@code lscpu}, {@code htop}, {@code mpstat} count the container's CPUs. */
     public static final String CPU_DIRECTORY = "/sys/devices/system/cpu";
 
     /**
