@@ -16,7 +16,11 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
   command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
-  command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+  # The CPU directory's readers: mpstat (sysstat), htop, drawn in a tmux pane; lscpu comes with util-linux.
+  command -v mpstat >/dev/null 2>&1 || need+=(sysstat)
+  command -v htop >/dev/null 2>&1 || need+=(htop)
+  command -v tmux >/dev/null 2>&1 || need+=(tmux)
+  command -v unshare >/dev/null 2>&1 && command -v lscpu >/dev/null 2>&1 || need+=(util-linux)
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests
   [ -e /usr/include/stdio.h ] && [ -e "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || need+=(libc6-dev)

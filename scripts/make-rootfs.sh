@@ -3,7 +3,7 @@
 # binaries (no registry, no network). Contents:
 #   - the host's busybox and a symlink per applet (in /bin, never overriding a real tool); busybox-static
 #     is what install-deps.sh installs, but a dynamically linked busybox works too (its libraries are copied)
-#   - procps free, uptime, top, vmstat; coreutils cat, nproc, sleep, head; glibc getconf
+#   - procps free, uptime, top, vmstat; coreutils cat, nproc, sleep, head; glibc getconf; util-linux lscpu
 #   - dash as /bin/sh (busybox's shell would run its own `free`, which uses sysinfo(2))
 #   - every library `ldd` lists for those binaries and for busybox, and the dynamic loader
 #   - terminfo entries dumb, xterm, linux, vt100 (procps top needs "dumb" in batch mode)
@@ -22,7 +22,7 @@ if ! "$busybox" --list >/dev/null 2>&1; then
   exit 1
 fi
 
-tools=(free uptime top vmstat cat nproc sleep head getconf dash)
+tools=(free uptime top vmstat cat nproc sleep head getconf lscpu dash)
 
 mkdir -p "$dir"/{bin,usr/bin,lib,lib64,proc,sys,dev,tmp,etc,root,run,var/tmp}
 chmod 1777 "$dir/tmp" "$dir/var/tmp"

@@ -43,9 +43,10 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
  */
 class PodEndToEndIT {
 
-    /** Every file of the view and where it is mounted in a container (docs/webhook.md). */
+    /** Where the view is mounted in a container (docs/webhook.md): seven files and, by default, the CPU directory. */
+    static final String CPU_DIRECTORY = "/sys/devices/system/cpu";
     static final Set<String> VIEW_PATHS = Set.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
-            "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online");
+            "/proc/loadavg", "/proc/swaps", "/proc/diskstats", CPU_DIRECTORY);
     static final String NAMESPACE = "default";
 
     /**
@@ -59,7 +60,9 @@ class PodEndToEndIT {
             "echo @@getconf", "getconf _NPROCESSORS_ONLN",
             "echo @@uptime", "uptime",
             "echo @@proc-uptime", "busybox cat /proc/uptime",
-            "echo @@cpu-online", "busybox cat /sys/devices/system/cpu/online");
+            "echo @@cpu-online", "busybox cat /sys/devices/system/cpu/online",
+            "echo @@lscpu", "lscpu",
+            "echo @@conf", "getconf _NPROCESSORS_CONF");
 
     static Path work;
     static Path rootfs;
@@ -160,6 +163,10 @@ class PodEndToEndIT {
                 assertEquals(expectedMemKb, freeTotalKb(out.get("free")), where + out.get("free"));
                 assertEquals(Integer.toString(expectedCpus), out.get("getconf"), where + "getconf _NPROCESSORS_ONLN");
                 assertEquals(expectedCpus == 1 ? "0" : "0-" + (expectedCpus - 1), out.get("cpu-online"), where + "cpu online");
+                // The CPU directory: lscpu and _NPROCESSORS_CONF count the container's CPUs, none off line.
+                assertEquals(Integer.toString(expectedCpus), lscpuField(out.get("lscpu"), "CPU(s)"), where + out.get("lscpu"));
+                assertFalse(out.get("lscpu").contains("Off-line"), where + out.get("lscpu"));
+                assertEquals(Integer.toString(expectedCpus), out.get("conf"), where + "getconf _NPROCESSORS_CONF");
                 double sinceStart = (System.nanoTime() - startedNanos) / 1e9;
                 double containerUptime = firstField(out.get("proc-uptime"));
                 assertTrue(containerUptime >= 0 && containerUptime < sinceStart + 10,
@@ -195,13 +202,17 @@ class PodEndToEndIT {
                 assertEquals(hostMemKb, freeTotalKb(out.get("free")), where + out.get("free"));
                 assertEquals(Integer.toString(cpuCount(hostOnline)), out.get("getconf"), where + "getconf");
                 assertEquals(hostOnline, out.get("cpu-online"), where + "cpu online");
+                assertEquals(Integer.toString(cpuCount(hostOnline)), lscpuField(out.get("lscpu"), "CPU(s)"), where + out.get("lscpu"));
                 assertEquals(hostUptime, firstField(out.get("proc-uptime")), 30, where + out.get("proc-uptime"));
                 assertFalse(Pattern.compile("up\\s+0 min").matcher(out.get("uptime")).find(), where + out.get("uptime"));
             }
         }
     }
 
-    /** Each container mounts all eight view files read-only from hostPath volumes of type File under the daemon's mount. */
+    /**
+     * Each container mounts the seven view files and the CPU directory read-only from hostPath volumes (type File,
+     * Directory) under the daemon's mount.
+     */
     static void assertViewVolumes(Pod pod, Path mountPath) {
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
         assertTrue(volumes.containsKey("logs") && volumes.get("logs").getEmptyDir() != null, "the pod's own volume is kept");
@@ -214,7 +225,7 @@ class PodEndToEndIT {
                 assertTrue(m != null && Boolean.TRUE.equals(m.getReadOnly()), c.getName() + ": read-only mount at " + path + " in " + byPath);
                 Volume v = volumes.get(m.getName());
                 assertTrue(v != null && v.getHostPath() != null, "hostPath volume " + m.getName());
-                assertEquals("File", v.getHostPath().getType());
+                assertEquals(path.equals(CPU_DIRECTORY) ? "Directory" : "File", v.getHostPath().getType(), path);
                 assertEquals(mountPath.resolve(path.substring(1)).toString(), v.getHostPath().getPath());
             }
         }
@@ -233,8 +244,14 @@ class PodEndToEndIT {
         Command.Result r = pod.exec(container, "sh", "-c", PROBE);
         assertEquals(0, r.exit(), () -> container + ": " + r + "\ncontainer log: " + logs(pod, container) + "\ndaemon log:\n" + daemon.log());
         Map<String, String> sections = sections(r.stdout());
-        assertEquals(Set.of("meminfo", "free", "getconf", "uptime", "proc-uptime", "cpu-online"), sections.keySet(), r.stdout());
+        assertEquals(Set.of("meminfo", "free", "getconf", "uptime", "proc-uptime", "cpu-online", "lscpu", "conf"), sections.keySet(), r.stdout());
         return sections;
+    }
+
+    /** The value of an lscpu line ({@code CPU(s):  1}). */
+    static String lscpuField(String lscpu, String key) {
+        return lscpu.lines().filter(l -> l.startsWith(key + ":")).map(l -> l.substring(key.length() + 1).trim()).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + key + " in\n" + lscpu));
     }
 
     /** One line per container in the build output: what the tools said. */

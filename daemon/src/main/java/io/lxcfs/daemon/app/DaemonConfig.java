@@ -50,8 +50,10 @@ public interface DaemonConfig {
      * Extra FUSE options appended to the fixed {@code ro,direct_io,allow_other}. {@code attr_timeout=0}: every
      * open refreshes the file's size, which the kernel shrinks to one reader's content after a
      * {@code sendfile(2)} (docs/file-sizes-and-snapshots.md); a longer file for the next reader must not be cut.
+     * {@code entry_timeout=0}: the kernel's dentries are shared by every caller, and {@code cpu1} looked up by the
+     * host must not stay visible to a one-CPU container (every lookup asks the daemon again).
      */
-    @WithDefault("entry_timeout=0.5,attr_timeout=0,negative_timeout=0")
+    @WithDefault("entry_timeout=0,attr_timeout=0,negative_timeout=0")
     String fuseOptions();
 
     /** Whether to mount at all (tests of the HTTP side may switch it off). */

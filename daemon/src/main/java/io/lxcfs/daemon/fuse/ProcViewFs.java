@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.fuse;
 
+import io.lxcfs.daemon.view.CpuDirectory;
 import io.lxcfs.daemon.view.ProcFile;
 import io.lxcfs.daemon.view.ProcView;
 import io.lxcfs.daemon.view.RenderResult;
@@ -43,6 +44,10 @@ public final class ProcViewFs extends FuseStubFS {
     private final ViewTree tree = new ViewTree();
     private final SnapshotReads reads;
     private final FileSizes sizes = new FileSizes();
+    /** The caller's /sys/devices/system/cpu (besides {@code online}, which is a {@link ProcFile}). */
+    private final CpuDirectory cpuDir;
+    /** The "file" bits of a handle on a file of {@link #cpuDir}: read by path, not by ordinal. */
+    private static final int CPU_DIR_FILE = 255;
     /** Handle numbers: a sequence number above the file's ordinal ({@link #fileOf}). */
     private final AtomicLong handles = new AtomicLong();
     private static final int FILE_BITS = 8;
@@ -52,6 +57,7 @@ public final class ProcViewFs extends FuseStubFS {
         this.view = view;
         this.listener = listener;
         this.reads = new SnapshotReads(this::render);
+        this.cpuDir = view.cpuDirectory();
         for (ProcFile f : ProcFile.values()) {
             try {
                 sizes.seen(f, view.hostFile(f).length());
@@ -124,7 +130,29 @@ public final class ProcViewFs extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
-        if (tree.isDirectory(path)) {
+        String rel = cpuRel(path);
+        if (rel != null) {
+            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
+            if (node == null) {
+                return -ErrorCodes.ENOENT();
+            }
+            switch (node.kind()) {
+                case DIRECTORY -> {
+                    stat.st_mode.set(FileStat.S_IFDIR | node.mode());
+                    stat.st_nlink.set(2);
+                }
+                case SYMLINK -> {
+                    stat.st_mode.set(FileStat.S_IFLNK | 0777);
+                    stat.st_nlink.set(1);
+                }
+                default -> {
+                    stat.st_mode.set(FileStat.S_IFREG | node.mode());
+                    stat.st_nlink.set(1);
+                    // As sysfs reports every attribute.
+                    stat.st_size.set(FileSizes.MIN_SIZE);
+                }
+            }
+        } else if (tree.isDirectory(path)) {
             stat.st_mode.set(FileStat.S_IFDIR | 0555);
             stat.st_nlink.set(2);
         } else {
@@ -147,6 +175,18 @@ public final class ProcViewFs extends FuseStubFS {
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+        if (path.equals(CpuDirectory.PATH) || cpuRel(path) != null) {
+            List<String> names = cpuDir.list(path.equals(CpuDirectory.PATH) ? "" : cpuRel(path), view.cpuViewFor(FuseLoop.callerPid()));
+            if (names == null) {
+                return -ErrorCodes.ENOENT();
+            }
+            filter.apply(buf, ".", null, 0);
+            filter.apply(buf, "..", null, 0);
+            for (String name : names) {
+                filter.apply(buf, name, null, 0);
+            }
+            return 0;
+        }
         if (!tree.isDirectory(path)) {
             return -ErrorCodes.ENOTDIR();
         }
@@ -160,6 +200,21 @@ public final class ProcViewFs extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
+        String rel = cpuRel(path);
+        if (rel != null) {
+            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
+            if (node == null) {
+                return -ErrorCodes.ENOENT();
+            }
+            if (node.kind() == CpuDirectory.Kind.DIRECTORY) {
+                return -ErrorCodes.EISDIR();
+            }
+            if ((fi.flags.get() & O_ACCMODE) != 0) {
+                return -ErrorCodes.EACCES();
+            }
+            Struct.getMemory(fi).putLong(FH_OFFSET, (handles.incrementAndGet() << FILE_BITS) | CPU_DIR_FILE);
+            return 0;
+        }
         ProcFile file = ProcFile.byPath(path);
         if (file == null) {
             return tree.isDirectory(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
@@ -174,6 +229,9 @@ public final class ProcViewFs extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         long fh = Struct.getMemory(fi).getLong(FH_OFFSET);
+        if ((fh & ((1 << FILE_BITS) - 1)) == CPU_DIR_FILE && cpuRel(path) != null) {
+            return readCpuDirFile(cpuRel(path), buf, size, offset);
+        }
         ProcFile file = fileOf(fh);
         if (file == null) {
             return -ErrorCodes.EBADF();
@@ -189,6 +247,59 @@ public final class ProcViewFs extends FuseStubFS {
             buf.put(0, slice.content(), slice.offset(), slice.length());
         }
         return slice.length();
+    }
+
+    /**
+     * A file of the CPU directory: small (sysfs attributes are at most a page), so every read renders the
+     * whole file for its caller and serves the part at {@code offset}.
+     */
+    private int readCpuDirFile(String rel, Pointer buf, long size, long offset) {
+        byte[] content;
+        try {
+            content = cpuDir.read(rel, view.cpuViewFor(FuseLoop.callerPid()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return -ErrorCodes.ENOENT();
+        } catch (java.nio.file.AccessDeniedException e) {
+            return -ErrorCodes.EACCES();
+        } catch (java.io.IOException | RuntimeException e) {
+            return -ErrorCodes.EIO();
+        }
+        if (offset >= content.length) {
+            return 0;
+        }
+        int n = (int) Math.min(size, content.length - offset);
+        buf.put(0, content, (int) offset, n);
+        return n;
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, @size_t long size) {
+        String rel = cpuRel(path);
+        if (rel == null) {
+            return -ErrorCodes.EINVAL();
+        }
+        String target;
+        try {
+            target = cpuDir.readlink(rel, view.cpuViewFor(FuseLoop.callerPid()));
+        } catch (java.io.IOException | RuntimeException e) {
+            return -ErrorCodes.ENOENT();
+        }
+        byte[] bytes = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = (int) Math.min(bytes.length, size - 1);
+        buf.put(0, bytes, 0, n);
+        buf.putByte(n, (byte) 0);
+        return 0;
+    }
+
+    /**
+     * The path inside the CPU directory of an entry below it that is not a {@link ProcFile} ({@code online}
+     * is); null for any other path.
+     */
+    private static String cpuRel(String path) {
+        if (!path.startsWith(CpuDirectory.PATH + "/") || ProcFile.byPath(path) != null) {
+            return null;
+        }
+        return path.substring(CpuDirectory.PATH.length() + 1);
     }
 
     private RenderResult render(ProcFile file, long pid) throws java.io.IOException {
@@ -214,12 +325,19 @@ public final class ProcViewFs extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
+        String rel = cpuRel(path);
+        if (rel != null) {
+            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
+            return node == null ? -ErrorCodes.ENOENT() : node.kind() == CpuDirectory.Kind.DIRECTORY ? 0 : -ErrorCodes.ENOTDIR();
+        }
         return tree.isDirectory(path) ? 0 : -ErrorCodes.ENOTDIR();
     }
 
     @Override
     public int access(String path, int mask) {
-        if (!tree.isDirectory(path) && ProcFile.byPath(path) == null) {
+        String rel = cpuRel(path);
+        if (rel != null ? cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid())) == null
+                : !tree.isDirectory(path) && ProcFile.byPath(path) == null) {
             return -ErrorCodes.ENOENT();
         }
         // W_OK = 2

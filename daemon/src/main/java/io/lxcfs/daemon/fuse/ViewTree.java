@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The fixed directory tree of the mount: the eight files and the directories leading to them. */
+/**
+ * The fixed directory tree of the mount: the eight files and the directories leading to them. Below
+ * {@code /sys/devices/system/cpu} the caller's CPU directory ({@link io.lxcfs.daemon.view.CpuDirectory}) decides.
+ */
 final class ViewTree {
 
     private final Map<String, Set<String>> children = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.reattach;
 
+import io.lxcfs.daemon.view.CpuDirectory;
 import io.lxcfs.daemon.view.ProcFile;
 
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import java.util.function.Predicate;
 
 /**
  * Decides, from one mount namespace's mountinfo, which of the container's view mounts must be re-attached:
- * at each of the eight paths, the top mount when it is a mount of our view (file system type
+ * at each of the eight paths and the CPU directory, the top mount when it is a mount of our view (file system type
  * {@value #FS_TYPE}, source {@value #SOURCE} or {@code lxcfs-k8s@<installation>}) of one of the view's files
  * whose device differs from the current view's, i.e. a dead connection (crashed daemon) or an older daemon's,
  * and that the caller's adoption rule accepts (by default: the same installation). Nothing else is ever
@@ -25,7 +26,11 @@ public final class ViewMounts {
     public static final String SOURCE = "lxcfs-k8s";
     private static final String INSTALLATION_SEPARATOR = "@";
 
-    /** Where containers mount the view's files, which is also each file's path inside the view. */
+    /**
+     * Where containers mount the view's files and its CPU directory, which is also each one's path inside the
+     * view: the eight files, then the directory {@code /sys/devices/system/cpu} (the webhook's default mount).
+     */
+    public static final List<String> MOUNTED_PATHS;
     public static final Set<String> PATHS;
 
     static {
@@ -33,6 +38,8 @@ public final class ViewMounts {
         for (ProcFile f : ProcFile.values()) {
             paths.add(f.path);
         }
+        paths.add(CpuDirectory.PATH);
+        MOUNTED_PATHS = List.copyOf(paths);
         PATHS = Set.copyOf(paths);
     }
 
@@ -67,7 +74,7 @@ public final class ViewMounts {
         return m -> m.source().equals(ownSource) || predecessorDevices.contains(m.device());
     }
 
-    /** The view mounts of one namespace not served by {@code currentDevice}, in the eight paths' order. */
+    /** The view mounts of one namespace not served by {@code currentDevice}, in {@link #MOUNTED_PATHS}' order. */
     public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice) {
         return stale(mounts, currentDevice, m -> true);
     }
@@ -78,14 +85,14 @@ public final class ViewMounts {
      */
     public static List<Stale> stale(List<MountInfo.Mount> mounts, String currentDevice, Predicate<MountInfo.Mount> adoptable) {
         List<Stale> out = new ArrayList<>();
-        for (ProcFile f : ProcFile.values()) {
-            Optional<MountInfo.Mount> top = MountInfo.topAt(mounts, f.path);
+        for (String path : MOUNTED_PATHS) {
+            Optional<MountInfo.Mount> top = MountInfo.topAt(mounts, path);
             if (top.isEmpty()) {
                 continue;
             }
             MountInfo.Mount m = top.get();
             if (isView(m) && PATHS.contains(m.root()) && !m.device().equals(currentDevice) && adoptable.test(m)) {
-                out.add(new Stale(f.path, m.root(), m.device()));
+                out.add(new Stale(path, m.root(), m.device()));
             }
         }
         return out;

@@ -71,6 +71,11 @@ public final class ProcView {
         return tracker;
     }
 
+    /** The directory {@code /sys/devices/system/cpu} over the host's (each caller's view: {@link #cpuViewFor}). */
+    public CpuDirectory cpuDirectory() {
+        return new CpuDirectory(java.nio.file.Path.of(sysRoot, "devices/system/cpu"));
+    }
+
     /** The host's own file, as a reader outside any container sees it. */
     public String hostFile(ProcFile file) throws IOException {
         return fs.read(hostPath(file));
@@ -105,6 +110,22 @@ public final class ProcView {
             return new RenderResult(content.getBytes(StandardCharsets.ISO_8859_1), RenderResult.Source.CONTAINER, null);
         } catch (IOException | RuntimeException e) {
             return host(file, RenderResult.Source.FALLBACK, e instanceof IOException ? RenderResult.CGROUP_UNREADABLE : RenderResult.MALFORMED);
+        }
+    }
+
+    /**
+     * The CPUs the caller sees, as every CPU file shows them (cpuinfo, online, the cpuN directories), or null
+     * for "the host's": a host process, an unknown caller, passthrough, or any failure (the fallback).
+     */
+    public CpuView cpuViewFor(long pid) {
+        if (passthrough || pid <= 0) {
+            return null;
+        }
+        try {
+            ContainerCgroups cg = resolver.resolve(pid);
+            return cg.allRoot(Controller.CPU, Controller.CPUSET) ? null : cpuView(cg);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

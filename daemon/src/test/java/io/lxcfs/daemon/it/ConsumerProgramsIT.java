@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The consumer tier: programs nobody on this project wrote read the view the way they always do, inside a
- * container (a real v1 cgroup limited to 256 MiB and 0.5 CPU, a private mount and pid namespace with the eight
- * files bind-mounted over the real paths, see {@link ViewContainer}) in which a CPU burner and a growing tmpfs
+ * container (a real v1 cgroup limited to 256 MiB and 0.5 CPU, a private mount and pid namespace with the seven
+ * /proc files and the CPU directory bind-mounted over the real paths as the webhook mounts them, see {@link ViewContainer}) in which a CPU burner and a growing tmpfs
  * allocation run. Each program must report the container, not the host, and where it samples twice its numbers
  * must move. Programs that cannot be virtualized by a /proc view (busybox {@code free}: sysinfo(2); {@code nproc}:
  * CPU affinity) are asserted to show the host.
@@ -209,6 +209,134 @@ class ConsumerProgramsIT {
         Map<String, String> s = sections(inContainer("echo @@nproc; nproc; echo @@getconf; getconf _NPROCESSORS_ONLN"));
         assertEquals(Integer.toString(hostNproc), s.get("nproc"), "nproc shows the host's CPUs (affinity)");
         assertEquals("1", s.get("getconf"), "while glibc's online count is the view's");
+    }
+
+    // ------------------------------------------------------------------ the CPU directory
+
+    /**
+     * lscpu counts the cpuN directories, {@code possible}/{@code present}/{@code online} and the topology masks: one
+     * CPU, none off line, one thread of one core of one socket (the host's lscpu shows all of its CPUs).
+     */
+    @Test
+    void lscpuShowsOneCpuAndNoneOffLine() throws Exception {
+        String out = inContainer("lscpu");
+        assertTrue(out.matches("(?s).*\\nCPU\\(s\\): +1\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nOn-line CPU\\(s\\) list: +0\\n.*"), out);
+        assertFalse(out.contains("Off-line"), out);
+        assertTrue(out.matches("(?s).*\\nThread\\(s\\) per core: +1\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nCore\\(s\\) per socket: +1\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nSocket\\(s\\): +1\\n.*"), out);
+        String onHost = host("lscpu");
+        assertTrue(onHost.matches("(?s).*\\nCPU\\(s\\): +" + hostNproc + "\\n.*"), onHost);
+    }
+
+    /**
+     * glibc's {@code _NPROCESSORS_CONF} reads {@code possible}: 1. {@code nproc --all} (coreutils 9.1, gnulib) asks the
+     * same, but when that says 1 or 2 it takes the affinity mask if larger (a guard against an unmounted /sys), and a
+     * quota leaves the affinity at the host's CPUs: it prints what {@code nproc} prints, which no file can change.
+     */
+    @Test
+    void getconfConfCountsOneCpuAndNprocAllFallsBackToTheAffinity() throws Exception {
+        Map<String, String> s = sections(inContainer("echo @@conf; getconf _NPROCESSORS_CONF; echo @@all; nproc --all; "
+                + "echo @@affinity; nproc; echo @@dirs; ls -d /sys/devices/system/cpu/cpu[0-9]*"));
+        assertEquals("1", s.get("conf"), s.toString());
+        assertEquals("/sys/devices/system/cpu/cpu0", s.get("dirs"), s.toString());
+        assertEquals(s.get("affinity"), s.get("all"), "gnulib: possible says 1, so the affinity count wins " + s);
+        assertEquals(Integer.toString(hostNproc), s.get("affinity"), s.toString());
+    }
+
+    /** mpstat's header counts the cpuN directories: {@code (1 CPU)}; {@code -P ALL} has one line per CPU: only 0. */
+    @Test
+    void mpstatSaysOneCpu() throws Exception {
+        String out = inContainer("mpstat -P ALL 1 1");
+        String header = out.lines().findFirst().orElseThrow();
+        assertTrue(header.contains("(1 CPU)"), out);
+        List<String> cpus = out.lines().filter(l -> l.startsWith("Average:")).map(l -> l.trim().split("\\s+")[1])
+                .filter(c -> !c.equals("CPU")).toList();
+        assertEquals(List.of("all", "0"), cpus, out);
+    }
+
+    /**
+     * htop (in a tmux pane, captured with capture-pane) draws one CPU meter, which it labels {@code CPU} on a one-CPU
+     * machine; on the kernel's own files, one per CPU labelled by number.
+     */
+    @Test
+    void htopDrawsOneCpuMeter() throws Exception {
+        Assumptions.assumeTrue(hostNproc >= 2, "on a one-CPU host the two would look alike");
+        assertEquals(List.of("CPU"), htopMeters(ConsumerProgramsIT::inContainer));
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < hostNproc; i++) {
+            all.add(Integer.toString(i));
+        }
+        assertEquals(all, htopMeters(ConsumerProgramsIT::onTheKernelsProc), "htop on the host's files");
+    }
+
+    /** The labels of htop's CPU meters ({@code    0[|||   12.5%]}, {@code CPU[||  4.0%]}) once it has drawn its header. */
+    private static List<String> htopMeters(ThrowingFunction run) throws Exception {
+        String sock = "/tmp/lxcfs-it-htop-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String screen = run.apply("export TERM=xterm HOME=/tmp; tmux -S " + sock + " new-session -d -x 120 -y 30 htop && "
+                + "i=0; while [ $i -lt 100 ]; do tmux -S " + sock + " capture-pane -p > " + sock + ".txt; "
+                + "grep -q 'Tasks:' " + sock + ".txt && break; i=$((i+1)); sleep 0.1; done; sleep 1; "
+                + "tmux -S " + sock + " capture-pane -p; tmux -S " + sock + " kill-server; rm -f " + sock + ".txt");
+        assertTrue(screen.contains("Tasks:"), "htop did not draw:\n" + screen);
+        List<String> meters = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)(?:^|\\s)(\\d+|CPU)\\[").matcher(screen);
+        while (m.find()) {
+            meters.add(m.group(1));
+        }
+        return meters;
+    }
+
+    private interface ThrowingFunction {
+        String apply(String script) throws Exception;
+    }
+
+    /**
+     * With {@code cpuset.cpus=1} the one CPU shown is the host's CPU 1, numbered 0 everywhere: cpuinfo's processor 0
+     * has the host CPU 1's apicid and core id, the cpu0 directory has the host cpu1's topology, and every count is 1.
+     */
+    @Test
+    void withCpusetOneTheOneCpuIsTheHostsCpu1RenumberedAsZero() throws Exception {
+        Assumptions.assumeTrue(hostNproc >= 2, "needs a second CPU");
+        String hostCpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+        String hostCore = Files.readString(Path.of("/sys/devices/system/cpu/cpu1/topology/core_id")).strip();
+        String script = "echo @@cpuinfo; cat /proc/cpuinfo; echo @@core; cat /sys/devices/system/cpu/cpu0/topology/core_id; "
+                + "echo @@siblings; cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list; "
+                + "echo @@dirs; ls -d /sys/devices/system/cpu/cpu[0-9]*; echo @@online; cat /sys/devices/system/cpu/online; "
+                + "echo @@all; nproc --all; echo @@conf; getconf _NPROCESSORS_CONF; echo @@lscpu; lscpu -p=CPU,CORE,SOCKET,ONLINE";
+        Map<String, String> s;
+        try (TestCgroup cg = TestCgroup.create("consumer-cpuset").memoryLimit(256 * MIB).cpuset("1")) {
+            s = sections(new ViewContainer(cg, mount).withCpuDirectory().exec(script));
+        }
+        String block = s.get("cpuinfo");
+        assertEquals(1, block.lines().filter(l -> l.startsWith("processor")).count(), block);
+        assertTrue(block.startsWith("processor\t: 0\n"), block);
+        assertEquals(cpuinfoField(hostBlock(hostCpuinfo, 1), "apicid"), cpuinfoField(block, "apicid"), block);
+        assertEquals(cpuinfoField(hostBlock(hostCpuinfo, 1), "core id"), cpuinfoField(block, "core id"), block);
+        assertEquals(hostCore, s.get("core"), "cpu0's topology is the host cpu1's");
+        assertEquals(cpuinfoField(block, "core id"), s.get("core"), "cpuinfo and the directory agree");
+        assertEquals("0", s.get("siblings"));
+        assertEquals("/sys/devices/system/cpu/cpu0", s.get("dirs"));
+        assertEquals("0", s.get("online"));
+        assertEquals("1", s.get("all"), "one CPU in the files and in the affinity mask");
+        assertEquals("1", s.get("conf"));
+        assertEquals(List.of("0,0,0,Y"), s.get("lscpu").lines().filter(l -> !l.startsWith("#")).toList(), s.get("lscpu"));
+    }
+
+    /** The host's cpuinfo block of one processor. */
+    private static String hostBlock(String cpuinfo, int processor) {
+        for (String block : cpuinfo.split("\n\n")) {
+            if (block.startsWith("processor\t: " + processor + "\n")) {
+                return block;
+            }
+        }
+        throw new AssertionError("no processor " + processor + " in\n" + cpuinfo);
+    }
+
+    /** The value of a cpuinfo line ({@code core id\t\t: 1}). */
+    private static String cpuinfoField(String block, String key) {
+        return block.lines().filter(l -> l.startsWith(key + "\t")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + key + " in\n" + block));
     }
 
     // ------------------------------------------------------------------ procps
@@ -476,7 +604,7 @@ class ConsumerProgramsIT {
     /** Runs {@code script} (dash) in a fresh 256 MiB / 0.5 CPU container with the load running; insists on exit 0. */
     private static String inContainer(String script) throws Exception {
         try (TestCgroup cg = TestCgroup.create("consumer").memoryLimit(256 * MIB).cpuQuota(50_000, 100_000)) {
-            ViewContainer.Result r = new ViewContainer(cg, mount).run(LOAD + script);
+            ViewContainer.Result r = new ViewContainer(cg, mount).withCpuDirectory().run(LOAD + script);
             if (r.exit() != 0) {
                 String log = daemon.log();
                 throw new AssertionError("exit " + r.exit() + " from [" + script + "]\nstdout:\n" + r.stdout() + "\nstderr:\n"

@@ -133,7 +133,12 @@ class ProcViewMountIT {
         assertEquals(List.of("cpuinfo", "diskstats", "loadavg", "meminfo", "stat", "swaps", "uptime"), proc);
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("proc/meminfo"))));
         assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("sys/devices/system/cpu"))));
-        assertEquals(List.of("online"), Arrays.stream(mount.resolve("sys/devices/system/cpu").toFile().list()).toList());
+        // The CPU directory: for this (host) caller the host's entries, every one read-only (uevent is 0644 on the host).
+        assertEquals(Arrays.stream(new java.io.File("/sys/devices/system/cpu").list()).sorted().toList(),
+                Arrays.stream(mount.resolve("sys/devices/system/cpu").toFile().list()).sorted().toList());
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("sys/devices/system/cpu/cpu0/uevent"))));
+        assertThrows(FileSystemException.class, () -> Files.writeString(mount.resolve("sys/devices/system/cpu/cpu0/uevent"), "x"));
+        assertThrows(FileSystemException.class, () -> Files.createFile(mount.resolve("sys/devices/system/cpu/new")));
         assertThrows(FileSystemException.class, () -> Files.writeString(mount.resolve("proc/meminfo"), "x"));
         assertThrows(FileSystemException.class, () -> Files.createFile(mount.resolve("proc/new")));
         assertTrue(!(Files.exists(mount.resolve("proc/pressure"))));

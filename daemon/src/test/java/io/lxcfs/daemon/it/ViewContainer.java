@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.daemon.view.CpuDirectory;
 import io.lxcfs.daemon.view.ProcFile;
 
 import java.io.IOException;
@@ -18,23 +19,43 @@ public final class ViewContainer {
 
     private final TestCgroup cgroup;
     private final Path view;
+    private final boolean cpuDirectory;
 
     public ViewContainer(TestCgroup cgroup, Path view) {
+        this(cgroup, view, false);
+    }
+
+    private ViewContainer(TestCgroup cgroup, Path view, boolean cpuDirectory) {
         this.cgroup = cgroup;
         this.view = view;
+        this.cpuDirectory = cpuDirectory;
+    }
+
+    /**
+     * As the webhook mounts by default: the seven /proc files and the view's directory over
+     * {@code /sys/devices/system/cpu} (in place of the single {@code online} file).
+     */
+    public ViewContainer withCpuDirectory() {
+        return new ViewContainer(cgroup, view, true);
     }
 
     /** Bind mounts of all eight files, for use inside the private mount namespace. */
     public static String bindScript(Path view) {
+        return bindScript(view, false);
+    }
+
+    /** The same, or with the CPU directory in place of its {@code online} file. */
+    public static String bindScript(Path view, boolean cpuDirectory) {
         StringBuilder sb = new StringBuilder();
         for (ProcFile f : ProcFile.values()) {
-            sb.append("mount --bind ").append(view).append(f.path).append(' ').append(f.path).append(" && ");
+            String path = cpuDirectory && f == ProcFile.CPU_ONLINE ? CpuDirectory.PATH : f.path;
+            sb.append("mount --bind ").append(view).append(path).append(' ').append(path).append(" && ");
         }
         return sb.toString();
     }
 
     public ProcessBuilder builder(String script) {
-        String inner = bindScript(view) + script;
+        String inner = bindScript(view, cpuDirectory) + script;
         String outer = (cgroup == null ? "" : cgroup.joinScript())
                 + "exec unshare --mount --pid --fork --mount-proc --propagation private sh -c " + quote(inner);
         return new ProcessBuilder("sh", "-c", outer);

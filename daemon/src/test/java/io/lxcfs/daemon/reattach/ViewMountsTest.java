@@ -38,6 +38,22 @@ class ViewMountsTest {
         assertEquals(new ViewMounts.Stale("/sys/devices/system/cpu/online", "/sys/devices/system/cpu/online", "0:39"), stale.get(7));
     }
 
+    /** The webhook's default: the CPU directory over /sys/devices/system/cpu, beside the seven /proc files. */
+    @Test
+    void theCpuDirectoryMountIsStaleLikeTheFiles() {
+        String withDirectory = CONTAINER_ON_DEAD_VIEW.lines().filter(l -> !l.startsWith("610 ")).map(l -> l + "\n")
+                .reduce("", String::concat)
+                + "611 602 0:39 /sys/devices/system/cpu /sys/devices/system/cpu ro,nosuid,nodev,relatime - fuse.lxcfs-k8s lxcfs-k8s ro\n";
+        List<ViewMounts.Stale> stale = ViewMounts.stale(MountInfo.parse(withDirectory), CURRENT);
+        assertEquals(8, stale.size(), stale.toString());
+        assertEquals(new ViewMounts.Stale("/sys/devices/system/cpu", "/sys/devices/system/cpu", "0:39"), stale.get(7));
+        assertEquals(List.of(), ViewMounts.stale(MountInfo.parse(withDirectory.replace(" 0:39 ", " " + CURRENT + " ")), CURRENT));
+        // Our view's directory mounted anywhere else, or another directory of ours at that path, is left alone.
+        String elsewhere = "612 602 0:39 /sys/devices/system/cpu /opt/cpu ro,relatime - fuse.lxcfs-k8s lxcfs-k8s ro\n"
+                + "613 602 0:39 /proc /sys/devices/system/cpu ro,relatime - fuse.lxcfs-k8s lxcfs-k8s ro\n";
+        assertEquals(List.of(), ViewMounts.stale(MountInfo.parse(elsewhere), CURRENT));
+    }
+
     @Test
     void idempotentOnceEveryMountIsOnTheCurrentView() {
         String repaired = CONTAINER_ON_DEAD_VIEW.replace(" 0:39 ", " " + CURRENT + " ");

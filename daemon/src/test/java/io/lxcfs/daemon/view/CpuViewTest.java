@@ -87,6 +87,25 @@ class CpuViewTest {
         }
     }
 
+    /**
+     * What the CPU directory is given for a caller: the same CPUs as cpuinfo and online for a container (cpuset 2-3
+     * and 1.5 CPUs: host CPUs 2 and 3), "the host's" (null) for a host process, an unknown caller, a vanished pid
+     * and in passthrough.
+     */
+    @Test
+    void theCpuDirectoryGetsTheCallersVisibleCpusOrTheHost() throws Exception {
+        v2("150000 100000", "2-3");
+        t.process(PID + 1, FixtureTree.cgroupV2("/"), 900_000, 1);
+        view = t.view();
+        assertEquals(java.util.List.of(2, 3), java.util.Arrays.stream(view.cpuViewFor(PID).visible()).boxed().toList());
+        assertEquals(block(2, 0, 2) + block(3, 1, 2), render(ProcFile.CPUINFO));
+        assertEquals(null, view.cpuViewFor(PID + 1), "a host process");
+        assertEquals(null, view.cpuViewFor(0), "a caller outside the daemon's pid namespace");
+        assertEquals(null, view.cpuViewFor(424242), "a pid that is gone");
+        view.setPassthrough(true);
+        assertEquals(null, view.cpuViewFor(PID), "passthrough");
+    }
+
     @Test
     void noLimitsShowsAllFourCpusAndTheHostCpuinfoUnchanged() throws Exception {
         v2("max 100000", null);

@@ -211,7 +211,7 @@ public class AdmissionService {
                     LOG.debugf("%s/%s: not mutated (%s, %s)", namespace, podName(pod), d.skipReason().label, d.source());
                 }
             } else {
-                Pod after = PodMutator.mutate(pod, d.options());
+                Pod after = PodMutator.mutate(pod, d.options().withCpuMount(config.cpuMount()));
                 JsonNode patch = PodPatch.diff(mapper, pod, after);
                 if (patch.isEmpty()) {
                     metrics.skipped(SkipReason.ALREADY_INJECTED);

@@ -17,6 +17,13 @@ public interface WebhookConfig {
     @WithDefault("/var/lib/lxcfs")
     String mountPath();
 
+    /**
+     * How pods get the CPU count in /sys/devices/system/cpu: {@code directory} (the view's whole directory, the
+     * container's CPUs only: lscpu, htop, mpstat) or {@code file} (only the {@code online} file).
+     */
+    @WithDefault("directory")
+    io.lxcfs.webhook.core.MutationOptions.CpuMount cpuMount();
+
     /** Namespace the webhook runs in (the chart's namespace); never mutated. Usually from the downward API. */
     Optional<String> namespace();
 

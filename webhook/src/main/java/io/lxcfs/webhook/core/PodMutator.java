@@ -15,19 +15,21 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.lxcfs.crds.v1alpha1.ProcFileName;
 
 /**
  * The mutation of docs/kubernetes-spec.md section 2, as a pure function from a pod to the mutated pod.
  *
  * <ul>
  *   <li>one {@code hostPath} volume of {@code type: File} per selected file, named
- *       {@code lxcfs-proc-meminfo} ... {@code lxcfs-sys-devices-system-cpu-online}, source
- *       {@code <mountPath>/proc/<name>} or {@code <mountPath>/sys/devices/system/cpu/online};</li>
+ *       {@code lxcfs-proc-meminfo} ..., source {@code <mountPath>/proc/<name>}; {@code cpu_online} as the
+ *       directory {@code <mountPath>/sys/devices/system/cpu} ({@code type: Directory}, volume
+ *       {@code lxcfs-sys-devices-system-cpu}) by default, or as the single file
+ *       {@code <mountPath>/sys/devices/system/cpu/online} ({@link MutationOptions.CpuMount#FILE});</li>
  *   <li>a read-only mount of each at its real path on every container and every native sidecar (an init
  *       container with {@code restartPolicy: Always}, which runs beside the containers), and on the other init
  *       containers when {@link MutationOptions#initContainers()};</li>
- *   <li>a container that already mounts one of the paths keeps its own mount for that path;</li>
+ *   <li>a container that already mounts one of the paths keeps its own mount for that path (for the CPU
+ *       directory: its own mount of the directory, of {@code online} or of anything inside);</li>
  *   <li>a volume of the same name that already exists is kept as is (idempotent: mutating a
  *       mutated pod changes nothing);</li>
  *   <li>the annotation {@value #STATUS_ANNOTATION}={@value #STATUS_INJECTED}, other annotations
@@ -56,9 +58,9 @@ public final class PodMutator {
         List<Volume> volumes = spec.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(spec.getVolumes());
         Set<String> existing = new HashSet<>();
         volumes.forEach(v -> existing.add(v.getName()));
-        for (ProcFileName file : ProcFileName.values()) {
-            if (usedVolumes.contains(file.volumeName()) && !existing.contains(file.volumeName())) {
-                volumes.add(volume(file, options));
+        for (ViewMount m : options.allMounts()) {
+            if (usedVolumes.contains(m.volumeName()) && !existing.contains(m.volumeName())) {
+                volumes.add(volume(m));
             }
         }
         spec.setVolumes(volumes);
@@ -110,11 +112,11 @@ public final class PodMutator {
                 used.add(m.getName()); // an lxcfs volume mounted by a previous pass stays needed
             }
             boolean changed = false;
-            for (ProcFileName file : options.files()) {
-                if (!paths.contains(file.containerPath())) {
-                    mounts.add(new VolumeMountBuilder().withName(file.volumeName())
-                            .withMountPath(file.containerPath()).withReadOnly(true).build());
-                    used.add(file.volumeName());
+            for (ViewMount m : options.mounts()) {
+                if (paths.stream().noneMatch(m::clashesWith)) {
+                    mounts.add(new VolumeMountBuilder().withName(m.volumeName())
+                            .withMountPath(m.containerPath()).withReadOnly(true).build());
+                    used.add(m.volumeName());
                     changed = true;
                 }
             }
@@ -129,9 +131,9 @@ public final class PodMutator {
         return out;
     }
 
-    private static Volume volume(ProcFileName file, MutationOptions options) {
-        return new VolumeBuilder().withName(file.volumeName())
-                .withNewHostPath().withPath(options.hostPath(file)).withType("File").endHostPath()
+    private static Volume volume(ViewMount m) {
+        return new VolumeBuilder().withName(m.volumeName())
+                .withNewHostPath().withPath(m.hostPath()).withType(m.hostPathType()).endHostPath()
                 .build();
     }
 

@@ -30,6 +30,8 @@ import io.lxcfs.webhook.Fixtures;
 
 class PodMutatorTest {
     static final MutationOptions ALL = MutationOptions.all("/var/lib/lxcfs");
+    static final String CPU_DIR = "/sys/devices/system/cpu";
+    static final String CPU_DIR_VOLUME = "lxcfs-sys-devices-system-cpu";
 
     /** Mutates, diffs, and returns the patch for the raw pod JSON. */
     static JsonNode patch(JsonNode raw, MutationOptions options) {
@@ -38,11 +40,13 @@ class PodMutatorTest {
         return PodPatch.diff(Fixtures.MAPPER, before, after);
     }
 
+    /** The files' mounts as the default gives them: {@code cpu_online} as the CPU directory. */
     static void assertAllMounts(Container c, EnumSet<ProcFileName> files) {
         for (ProcFileName f : files) {
-            VolumeMount m = mount(c, f.containerPath());
+            boolean dir = f == ProcFileName.cpu_online;
+            VolumeMount m = mount(c, dir ? CPU_DIR : f.containerPath());
             assertNotNull(m, c.getName() + " lacks " + f.containerPath());
-            assertEquals(f.volumeName(), m.getName());
+            assertEquals(dir ? CPU_DIR_VOLUME : f.volumeName(), m.getName());
             assertTrue(m.getReadOnly(), "read-only " + f);
         }
     }
@@ -60,15 +64,18 @@ class PodMutatorTest {
         for (Container c : out.getSpec().getContainers()) {
             assertAllMounts(c, EnumSet.allOf(ProcFileName.class));
         }
-        for (ProcFileName f : ProcFileName.values()) {
+        for (ProcFileName f : EnumSet.complementOf(EnumSet.of(ProcFileName.cpu_online))) {
             Volume v = volume(out, f.volumeName());
             assertNotNull(v, f.volumeName());
             assertEquals("File", v.getHostPath().getType());
             assertEquals("/var/lib/lxcfs" + f.containerPath(), v.getHostPath().getPath());
         }
         assertEquals("/var/lib/lxcfs/proc/meminfo", volume(out, "lxcfs-proc-meminfo").getHostPath().getPath());
-        assertEquals("/var/lib/lxcfs/sys/devices/system/cpu/online",
-                volume(out, "lxcfs-sys-devices-system-cpu-online").getHostPath().getPath());
+        // The CPU directory by default, a Directory volume; no online file.
+        assertEquals("/var/lib/lxcfs/sys/devices/system/cpu", volume(out, CPU_DIR_VOLUME).getHostPath().getPath());
+        assertEquals("Directory", volume(out, CPU_DIR_VOLUME).getHostPath().getType());
+        assertNull(volume(out, "lxcfs-sys-devices-system-cpu-online"));
+        assertNull(mount(out.getSpec().getContainers().get(0), "/sys/devices/system/cpu/online"));
         assertEquals(10, out.getSpec().getVolumes().size());
         Map<String, String> ann = out.getMetadata().getAnnotations();
         assertEquals("injected", ann.get("lxcfs.io/status"));
@@ -126,6 +133,71 @@ class PodMutatorTest {
         // the sidecar gets all eight, so those volumes exist
         assertAllMounts(out.getSpec().getContainers().get(1), EnumSet.allOf(ProcFileName.class));
         assertNotNull(volume(out, "lxcfs-proc-meminfo"));
+    }
+
+    @Test
+    void theSingleOnlineFileIsTheSetting() {
+        ObjectNode raw = json("deployment-pod.json");
+        Pod out = applyPatch(raw, patch(raw, ALL.withCpuMount(MutationOptions.CpuMount.FILE)));
+        for (Container c : out.getSpec().getContainers()) {
+            assertEquals("lxcfs-sys-devices-system-cpu-online", mount(c, "/sys/devices/system/cpu/online").getName());
+            assertNull(mount(c, CPU_DIR));
+        }
+        assertEquals("File", volume(out, "lxcfs-sys-devices-system-cpu-online").getHostPath().getType());
+        assertEquals("/var/lib/lxcfs/sys/devices/system/cpu/online",
+                volume(out, "lxcfs-sys-devices-system-cpu-online").getHostPath().getPath());
+        assertNull(volume(out, CPU_DIR_VOLUME));
+        assertEquals(10, out.getSpec().getVolumes().size());
+    }
+
+    /**
+     * A pod mutated with one CPU mount and mutated again with the other (the setting changed between a pod's
+     * creation and a reinvocation) keeps what it has: never both, never a second volume.
+     */
+    @Test
+    void switchingTheSettingNeverAddsTheOtherCpuMount() {
+        for (MutationOptions.CpuMount first : MutationOptions.CpuMount.values()) {
+            MutationOptions.CpuMount other = first == MutationOptions.CpuMount.FILE ? MutationOptions.CpuMount.DIRECTORY
+                    : MutationOptions.CpuMount.FILE;
+            ObjectNode raw = json("deployment-pod.json");
+            JsonNode once = JsonPatch.apply(patch(raw, ALL.withCpuMount(first)), raw);
+            assertEquals(0, patch(once, ALL.withCpuMount(first)).size(), first + " twice");
+            assertEquals(0, patch(once, ALL.withCpuMount(other)).size(), first + " then " + other);
+        }
+    }
+
+    /**
+     * A container that mounts the CPU directory or its online file keeps its own, in both settings; with the
+     * directory setting, also one that mounts anything inside the directory (the directory would hide it).
+     */
+    @Test
+    void aContainerWithItsOwnCpuMountKeepsIt() {
+        for (String own : List.of(CPU_DIR, CPU_DIR + "/", CPU_DIR + "/online", CPU_DIR + "/cpu0/topology")) {
+            for (MutationOptions.CpuMount setting : MutationOptions.CpuMount.values()) {
+                if (own.contains("topology") && setting == MutationOptions.CpuMount.FILE) {
+                    continue; // the online file does not clash with cpu0/topology
+                }
+                ObjectNode raw = json("bare-pod.json");
+                com.fasterxml.jackson.databind.node.ArrayNode mounts = ((ObjectNode) raw.at("/spec/containers/0"))
+                        .putArray("volumeMounts");
+                mounts.addObject().put("name", "own").put("mountPath", own);
+                ((ObjectNode) raw.get("spec")).putArray("volumes").addObject().put("name", "own").putObject("emptyDir");
+                Pod out = applyPatch(raw, patch(raw, ALL.withCpuMount(setting)));
+                Container c = out.getSpec().getContainers().get(0);
+                String where = own + " with " + setting;
+                assertEquals(1 + 7, c.getVolumeMounts().size(), where + ": " + c.getVolumeMounts());
+                assertEquals("own", c.getVolumeMounts().get(0).getName(), where);
+                assertNull(volume(out, CPU_DIR_VOLUME), where);
+                assertNull(volume(out, "lxcfs-sys-devices-system-cpu-online"), where);
+                assertNotNull(mount(c, "/proc/meminfo"), where);
+            }
+        }
+        // A mount of /sys as a whole is not in the way: the runtime mounts the deeper path on top of it.
+        ObjectNode raw = json("bare-pod.json");
+        ((ObjectNode) raw.at("/spec/containers/0")).putArray("volumeMounts").addObject().put("name", "sys").put("mountPath", "/sys");
+        ((ObjectNode) raw.get("spec")).putArray("volumes").addObject().put("name", "sys").putObject("emptyDir");
+        Pod out = applyPatch(raw, patch(raw, ALL));
+        assertEquals(CPU_DIR_VOLUME, mount(out.getSpec().getContainers().get(0), CPU_DIR).getName());
     }
 
     @Test
