@@ -71,6 +71,11 @@
  *       SIGUSR1 starts a thread that creates and joins short-lived threads without end (tasks that exit
  *       between the cgroup listing and the stat read); prints "churning". Runs until killed.
  *
+ *   procread writeops <file>
+ *       Tries every write-like operation on <file> and its directory (open for writing, O_TRUNC, truncate,
+ *       chmod, chown, utimensat, setxattr, mknod, mkdir, unlink, rename, symlink, link, create) and prints
+ *       "<operation>:<ok|ERRNO name>" per line. Exit 0.
+ *
  *   procread threads <n>
  *       Creates up to <n> sleeping threads (64 KiB stacks), stopping at the first failure (EAGAIN at the
  *       cgroup's pids.max), then lets 8 of them exit so the container can still fork its readers; prints
@@ -89,6 +94,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/xattr.h>
+#include <libgen.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -693,6 +700,49 @@ static int cmd_threads(long n) {
     return 0;
 }
 
+/* ---------------------------------------------------------------- writeops */
+
+static void report(const char *op, int rc) {
+    printf("%s:%s\n", op, rc == 0 ? "ok" : strerrorname_np(errno));
+}
+
+static int open_close(const char *path, int flags) {
+    int fd = open(path, flags, 0644);
+    if (fd < 0) return -1;
+    close(fd);
+    return 0;
+}
+
+static int cmd_writeops(const char *path) {
+    char copy[4096], in_dir[4200], target[4200];
+    snprintf(copy, sizeof copy, "%s", path);
+    const char *dir = dirname(copy);
+    report("open_wronly", open_close(path, O_WRONLY));
+    report("open_rdwr", open_close(path, O_RDWR));
+    report("open_trunc", open_close(path, O_RDONLY | O_TRUNC));
+    report("truncate", truncate(path, 0));
+    report("chmod", chmod(path, 0666));
+    report("chown", chown(path, 1, 1));
+    struct timespec times[2] = {{0, 0}, {0, 0}};
+    report("utime", utimensat(AT_FDCWD, path, times, 0));
+    snprintf(in_dir, sizeof in_dir, "%s/x-node", dir);
+    report("mknod", mknod(in_dir, S_IFIFO | 0600, 0));
+    snprintf(in_dir, sizeof in_dir, "%s/x-dir", dir);
+    report("mkdir", mkdir(in_dir, 0755));
+    report("unlink", unlink(path));
+    snprintf(target, sizeof target, "%s.x", path);
+    report("rename", rename(path, target));
+    report("setxattr", setxattr(path, "user.x", "1", 1, 0));
+    snprintf(in_dir, sizeof in_dir, "%s/x-link", dir);
+    report("symlink", symlink("/tmp", in_dir));
+    snprintf(in_dir, sizeof in_dir, "%s/x-hard", dir);
+    report("link", link(path, in_dir));
+    snprintf(in_dir, sizeof in_dir, "%s/x-new", dir);
+    report("create", open_close(in_dir, O_CREAT | O_WRONLY));
+    fflush(stdout);
+    return 0;
+}
+
 static int usage(void) {
     fprintf(stderr,
             "usage: procread bench <file> <threads> <count|seconds's'>\n"
@@ -705,6 +755,7 @@ static int usage(void) {
             "       procread paced <file> <interval_ms> <seconds>\n"
             "       procread hammer <threads> <seconds> <file>...\n"
             "       procread hostile <busy>\n"
+            "       procread writeops <file>\n"
             "       procread threads <n>\n");
     return 2;
 }
@@ -721,5 +772,6 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "hammer")) return cmd_hammer(atoi(argv[2]), atof(argv[3]), argc - 4, argv + 4);
     if (argc >= 3 && !strcmp(argv[1], "hostile")) return cmd_hostile(atoi(argv[2]));
     if (argc >= 3 && !strcmp(argv[1], "threads")) return cmd_threads(atol(argv[2]));
+    if (argc >= 3 && !strcmp(argv[1], "writeops")) return cmd_writeops(argv[2]);
     return usage();
 }
