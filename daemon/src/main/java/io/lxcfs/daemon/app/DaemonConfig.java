@@ -47,7 +47,17 @@ public interface DaemonConfig {
     Optional<String> installation();
 
     /**
-     * Extra FUSE options appended to the fixed {@code ro,direct_io,allow_other}. {@code attr_timeout=0}: every
+     * Whether a daemon that takes over the live FUSE connection (after a JVM crash, or handed over) asks the
+     * kernel to send again the requests its predecessor had read and not answered (FUSE_NOTIFY_RESEND, Linux
+     * >= 6.9). Off, or on an older kernel, the keeper aborts the connection when a JVM dies instead: readers
+     * get an error rather than waiting for an answer that will never come (docs/restarts-and-upgrades.md).
+     */
+    @WithDefault("true")
+    boolean fuseResend();
+
+    /**
+     * How long the kernel may cache names and attributes ({@code entry_timeout}, {@code attr_timeout}, seconds;
+     * other options are ignored). {@code attr_timeout=0}: every
      * open refreshes the file's size, which the kernel shrinks to one reader's content after a
      * {@code sendfile(2)} (docs/file-sizes-and-snapshots.md); a longer file for the next reader must not be cut.
      * {@code entry_timeout=0}: the kernel's dentries are shared by every caller, and {@code cpu1} looked up by the

@@ -2,7 +2,7 @@ package io.lxcfs.daemon.app;
 
 import io.lxcfs.daemon.reattach.MountInfo;
 import io.lxcfs.daemon.reattach.ViewMounts;
-import jnr.ffi.LibraryLoader;
+import io.lxcfs.daemon.host.LibC;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -17,14 +17,6 @@ import java.util.List;
 final class MountPoint {
 
     private static final Logger LOG = Logger.getLogger(MountPoint.class);
-    private static final int MNT_DETACH = 2;
-
-    /** The one libc call needed; jnr-ffi is already on the classpath through jnr-fuse. */
-    public interface LibC {
-        int umount2(String target, int flags);
-    }
-
-    private static volatile LibC libc;
 
     private MountPoint() {
     }
@@ -68,10 +60,7 @@ final class MountPoint {
     }
 
     static void lazyUnmount(Path path) throws IOException {
-        if (libc == null) {
-            libc = LibraryLoader.create(LibC.class).load("c");
-        }
-        if (libc.umount2(path.toString(), MNT_DETACH) != 0 && isDeadMount(path)) {
+        if (LibC.INSTANCE.umount2(path.toString(), LibC.MNT_DETACH) != 0 && isDeadMount(path)) {
             throw new IOException("cannot detach the dead mount at " + path);
         }
     }

@@ -7,7 +7,9 @@ import io.lxcfs.daemon.cgroup.FileSource;
 import io.lxcfs.daemon.cgroup.NamespaceRootFinder;
 import io.lxcfs.daemon.cgroup.ProcCgroupFile;
 import io.lxcfs.daemon.cgroup.TaskReader;
-import io.lxcfs.daemon.fuse.ProcViewFs;
+import io.lxcfs.daemon.fuse.FuseDevice;
+import io.lxcfs.daemon.fuse.FuseServer;
+import io.lxcfs.daemon.fuse.InitState;
 import io.lxcfs.daemon.host.LinuxFileSource;
 import io.lxcfs.daemon.loadavg.ContainerTracker;
 import io.lxcfs.daemon.reattach.HelperReport;
@@ -32,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.concurrent.Executors;
@@ -48,7 +49,8 @@ public class ViewDaemon {
     private final DaemonConfig config;
     private final MeterRegistry registry;
     private ProcView view;
-    private ProcViewFs fs;
+    private FuseServer server;
+    private final KeeperLink keeper = KeeperLink.fromEnvironment(System.getenv());
     private ViewMetrics metrics;
     private ScheduledExecutorService sampler;
     private volatile boolean mounted;
@@ -93,6 +95,15 @@ public class ViewDaemon {
         Gauge.builder("lxcfs.view.active", this, d -> d.state == State.ACTIVE ? 1 : 0)
                 .description("1 while this daemon's view is the one at the mount path (0 starting or retired)")
                 .register(registry);
+        Gauge.builder("lxcfs.fuse.requests.resent", this, d -> d.server == null ? 0 : d.server.resentRequests())
+                .description("Requests the kernel sent again at our FUSE_NOTIFY_RESEND: a predecessor had read them and died")
+                .register(registry);
+        Gauge.builder("lxcfs.keeper.restarts", keeper, KeeperLink::restarts)
+                .description("JVMs of this daemon's keeper that died and were replaced on the live connection before this one")
+                .register(registry);
+        Gauge.builder("lxcfs.handovers", keeper, k -> k.handedOver() ? 1 : 0)
+                .description("1 when this daemon took the live FUSE connection over from a predecessor daemon")
+                .register(registry);
         Gauge.builder("lxcfs.containers.tracked", tracker, ContainerTracker::size)
                 .description("Containers whose view state (load average, counters) the daemon keeps")
                 .register(registry);
@@ -125,6 +136,16 @@ public class ViewDaemon {
      */
     private void mount() throws IOException {
         Path mountPath = Path.of(config.mountPath());
+        if (keeper.retired()) {
+            state = State.RETIRED;
+            LOG.infof("retired: this daemon's keeper handed the view at %s on to a successor; health only", mountPath);
+            return;
+        }
+        viewSource = ViewMounts.source(config.installation().orElse(mountPath.toAbsolutePath().normalize().toString()));
+        if (keeper.liveState().isPresent() && keeper.fuseFd().isPresent()) {
+            serveLiveConnection(mountPath, InitState.parse(keeper.liveState().get()));
+            return;
+        }
         // The views found at the mount path, dead or alive, before a dead one is detached: our predecessors.
         Path parent = mountPath.toAbsolutePath().normalize().getParent();
         Path asListed = parent != null && Files.isDirectory(parent)
@@ -135,15 +156,10 @@ public class ViewDaemon {
         predecessors.addAll(ViewMounts.viewDevicesAt(ownMounts(), mountPathReal.toString()));
         Path stagingRoot = Path.of(config.reconcile().stagingDir());
         MountPoint.detachDeadStaging(stagingRoot, ownMounts());
-        fs = new ProcViewFs(view, metrics);
         viewSource = ViewMounts.source(config.installation().orElse(mountPathReal.toString()));
-        // libfuse splits options at commas; a backslash keeps one in the name.
-        String options = "ro,direct_io,allow_other,default_permissions,fsname=" + viewSource.replace("\\", "\\\\").replace(",", "\\,")
-                + ",subtype=lxcfs-k8s"
-                + (config.fuseOptions().isBlank() ? "" : "," + config.fuseOptions());
         if (reconciler.helperUsable()) {
             Path staging = Files.createDirectories(stagingRoot.resolve("staging-" + ProcessHandle.current().pid())).toRealPath();
-            viewDevice = mountAt(staging, options);
+            viewDevice = mountAt(staging, device());
             String predecessor = ViewMounts.viewDeviceAt(ownMounts(), mountPathReal.toString()).orElse("none");
             try {
                 HelperReport.Line installed = reconciler.install(staging, mountPathReal, predecessor);
@@ -161,17 +177,55 @@ public class ViewDaemon {
                         + "running containers cannot be re-attached after a restart (%s)", mountPath, e.getMessage());
                 MountPoint.lazyUnmount(staging);
                 Files.deleteIfExists(staging);
-                fs = new ProcViewFs(view, metrics);
-                viewDevice = mountAt(mountPathReal, predecessor.equals("none") ? options : options + ",nonempty");
+                // The keeper's connection ended with the staging mount: this one is the JVM's own.
+                viewDevice = mountAt(mountPathReal, FuseDevice.open());
             }
         } else {
             LOG.errorf("re-attach helper %s is missing: mounting directly at %s; containers will NOT be re-attached "
                     + "after a restart (set lxcfs.reconcile.helper)", config.reconcile().helper(), mountPath);
-            viewDevice = mountAt(mountPathReal, options);
+            viewDevice = mountAt(mountPathReal, device());
             LOG.infof("serving the proc view at %s (device %s)", mountPath, viewDevice);
         }
         mounted = true;
         state = State.ACTIVE;
+        keeper.report("serving");
+        startReconciling();
+    }
+
+    /**
+     * The keeper gave us the node's live connection (a predecessor JVM died, or a predecessor daemon handed it
+     * over): serve it as it is, mounts and open files included; ask the kernel to send again whatever the
+     * predecessor had read and not answered.
+     */
+    private void serveLiveConnection(Path mountPath, InitState live) throws IOException {
+        mountPathReal = mountPath.toRealPath();
+        server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), view, metrics, config.fuseOptions(),
+                config.fuseResend());
+        server.initialized(live);
+        server.start();
+        InitState state = server.init().join();
+        if (state.resend()) {
+            int res = server.device().notifyResend();
+            if (res != 0) {
+                LOG.warnf("FUSE_NOTIFY_RESEND failed (errno %d): requests the predecessor held are lost", -res);
+            }
+        }
+        viewDevice = live.device();
+        LOG.infof("serving the live view at %s (device %s)%s%s", mountPath, viewDevice,
+                keeper.handedOver() ? ", handed over by the previous daemon" : "",
+                keeper.restarts() > 0 ? ", after " + keeper.restarts() + " JVM restart(s)" : "");
+        mounted = true;
+        this.state = State.ACTIVE;
+        keeper.report("serving");
+        startReconciling();
+    }
+
+    /** The connection to mount: the keeper's descriptor, or one of our own without a keeper. */
+    private FuseDevice device() throws IOException {
+        return keeper.fuseFd().isPresent() ? FuseDevice.inherited(keeper.fuseFd().getAsInt()) : FuseDevice.open();
+    }
+
+    private void startReconciling() {
         if (reconciler.helperUsable()) {
             Reconciler.PassResult first = reconcile();
             LOG.infof("start-up reconciliation: %s", first.summary());
@@ -239,45 +293,30 @@ public class ViewDaemon {
     }
 
     /**
-     * Runs libfuse's main loop on a thread of its own and returns the new mount's device as soon as the
-     * kernel lists it (jnr-fuse's non-blocking mount would wait a fixed 2 s: after a crash, that is 2 s
-     * more of failed reads in every container).
+     * Mounts a connection at {@code at}, serves it, and returns the mount's device once the kernel's FUSE_INIT
+     * is answered; tells the keeper the connection's state.
      */
-    private String mountAt(Path at, String options) throws IOException {
-        CompletableFuture<Void> loop = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                fs.mount(at, true, false, new String[] {"-o", options});
-                loop.complete(null);
-            } catch (Throwable e) {
-                loop.completeExceptionally(e);
-            }
-        }, "fuse-main");
-        t.setDaemon(true);
-        t.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            Optional<String> dev = ViewMounts.viewDeviceAt(ownMounts(), at.toString());
-            if (dev.isPresent()) {
-                fs.leaveMountedAtExit();
-                return dev.get();
-            }
-            if (loop.isDone()) {
-                throw new IOException("libfuse could not mount the view at " + at + ": "
-                        + loop.handle((v, e) -> String.valueOf(e)).join());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while mounting at " + at);
-            }
+    private String mountAt(Path at, FuseDevice device) throws IOException {
+        device.mount(at, viewSource, ViewMounts.SOURCE);
+        server = FuseServer.forView(device, view, metrics, config.fuseOptions(), config.fuseResend());
+        server.start();
+        InitState init;
+        try {
+            init = server.init().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("the kernel's FUSE_INIT for " + at + " was not answered: " + e);
         }
-        throw new IOException("the view did not appear at " + at + " in /proc/self/mountinfo");
+        String dev = ViewMounts.viewDeviceAt(ownMounts(), at.toString())
+                .orElseThrow(() -> new IOException("the view did not appear at " + at + " in /proc/self/mountinfo"));
+        keeper.report("state " + init.withDevice(dev).token());
+        return dev;
     }
 
     /** Never unmounts: containers keep using the view until a successor re-attaches them. */
     void onStop(@Observes ShutdownEvent event) {
+        if (server != null) {
+            server.stop(java.time.Duration.ofMillis(500));
+        }
         if (sampler != null) {
             sampler.shutdownNow();
         }

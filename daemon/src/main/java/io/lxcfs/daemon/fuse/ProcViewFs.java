@@ -4,40 +4,32 @@ import io.lxcfs.daemon.view.CpuDirectory;
 import io.lxcfs.daemon.view.ProcFile;
 import io.lxcfs.daemon.view.ProcView;
 import io.lxcfs.daemon.view.RenderResult;
-import jnr.ffi.Pointer;
-import jnr.ffi.Struct;
-import jnr.ffi.types.off_t;
-import jnr.ffi.types.size_t;
-import ru.serce.jnrfuse.ErrorCodes;
-import ru.serce.jnrfuse.FuseException;
-import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
-import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseFileInfo;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
- * The FUSE adapter: a read-only tree whose files are rendered for the calling process by every read at
- * offset 0, the reads that continue it seeing the same snapshot ({@link SnapshotReads}). A file handle names
- * its file and holds nothing. jnr-fuse calls these methods from several threads at once.
+ * The view's tree: files rendered for the calling process by every read at offset 0, the reads that continue
+ * it seeing the same snapshot ({@link SnapshotReads}), and the caller's CPU directory. A file handle names its
+ * file and holds nothing, so a daemon reads handles its predecessor opened (at an offset above 0, with no
+ * snapshot of the predecessor's, the file is rendered again). Called from several threads at once.
  */
-public final class ProcViewFs extends FuseStubFS {
+public final class ProcViewFs implements FuseFileSystem {
 
-    /** Offset of {@code fh} in libfuse 2's {@code struct fuse_file_info} on LP64 (jnr-fuse's own layout is off). */
-    private static final int FH_OFFSET = 24;
     private static final int O_ACCMODE = 3;
-    /**
-     * Request threads. Handlers never wait for another FUSE request, so a few suffice; more only queue on
-     * the two-to-a-few CPUs of a node daemon. libfuse's own loop keeps up to 10 idle native threads.
-     */
-    static final int WORKERS = Math.max(4, Math.min(16, 2 * java.lang.Runtime.getRuntime().availableProcessors()));
+    /** The "file" bits of a handle on a file of {@link #cpuDir}: read by path, not by ordinal. */
+    private static final int CPU_DIR_FILE = 255;
+    private static final int FILE_BITS = 8;
 
     private final ProcView view;
     private final ReadListener listener;
@@ -46,11 +38,13 @@ public final class ProcViewFs extends FuseStubFS {
     private final FileSizes sizes = new FileSizes();
     /** The caller's /sys/devices/system/cpu (besides {@code online}, which is a {@link ProcFile}). */
     private final CpuDirectory cpuDir;
-    /** The "file" bits of a handle on a file of {@link #cpuDir}: read by path, not by ordinal. */
-    private static final int CPU_DIR_FILE = 255;
-    /** Handle numbers: a sequence number above the file's ordinal ({@link #fileOf}). */
-    private final AtomicLong handles = new AtomicLong();
-    private static final int FILE_BITS = 8;
+    private final Path hostCpuDir;
+    /**
+     * Handle numbers: a sequence number above the file's ordinal ({@link #fileOf}). It starts at a random point
+     * so that handles of a predecessor still open on the connection are not given out again (their snapshots
+     * would mix).
+     */
+    private final AtomicLong handles = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 54));
     private final long mountedAt = System.currentTimeMillis() / 1000;
 
     public ProcViewFs(ProcView view, ReadListener listener) {
@@ -58,194 +52,100 @@ public final class ProcViewFs extends FuseStubFS {
         this.listener = listener;
         this.reads = new SnapshotReads(this::render);
         this.cpuDir = view.cpuDirectory();
+        this.hostCpuDir = cpuDir.hostDir();
         for (ProcFile f : ProcFile.values()) {
             try {
                 sizes.seen(f, view.hostFile(f).length());
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // no host file to size from: renders will raise the bound
             }
         }
     }
 
-    /**
-     * Makes jnr-fuse's shutdown hook leave the mount alone: a daemon that stops never unmounts from under
-     * running containers (its successor re-attaches them; docs/restarts-and-upgrades.md).
-     */
-    public void leaveMountedAtExit() {
-        mounted.set(false);
-    }
-
     @Override
-    protected String getFSName() {
-        return "lxcfs-k8s";
-    }
-
-    /**
-     * As jnr-fuse's mount (same arguments to libfuse, same shutdown hook, same blocking contract), but the
-     * requests are served by {@link #WORKERS} Java threads ({@link FuseLoop}) rather than libfuse's native ones.
-     */
-    @Override
-    public void mount(Path mountPoint, boolean blocking, boolean debug, String[] fuseOpts) {
-        if (!mounted.compareAndSet(false, true)) {
-            throw new FuseException("Fuse fs already mounted!");
-        }
-        this.mountPoint = mountPoint;
-        List<String> args = new ArrayList<>(List.of(getFSName(), "-f"));
-        if (debug) {
-            args.add("-d");
-        }
-        args.add(mountPoint.toAbsolutePath().toString());
-        args.addAll(List.of(fuseOpts));
-        String[] argv = args.toArray(String[]::new);
-        try {
-            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::umount));
-            int res;
-            if (blocking) {
-                res = FuseLoop.run(argv, fuseOperations, WORKERS, "fuse-worker");
-            } else {
-                CompletableFuture<Integer> result = new CompletableFuture<>();
-                Thread main = new Thread(() -> {
-                    try {
-                        result.complete(FuseLoop.run(argv, fuseOperations, WORKERS, "fuse-worker"));
-                    } catch (Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-                }, "fuse-worker-0");
-                main.setDaemon(true);
-                main.start();
-                try {
-                    res = result.get(2, TimeUnit.SECONDS);
-                } catch (TimeoutException e) {
-                    res = 0; // still serving: mounted
-                }
-            }
-            if (res != 0) {
-                throw new FuseException("Unable to mount FS, return code = " + res);
-            }
-        } catch (Exception e) {
-            mounted.set(false);
-            throw e instanceof FuseException fe ? fe : new FuseException("Unable to mount FS", e);
-        }
-    }
-
-    @Override
-    public int getattr(String path, FileStat stat) {
+    public Attr getattr(String path, long pid) throws Failure {
         String rel = cpuRel(path);
         if (rel != null) {
-            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
+            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(pid));
             if (node == null) {
-                return -ErrorCodes.ENOENT();
+                throw Failure.ENOENT;
             }
-            switch (node.kind()) {
-                case DIRECTORY -> {
-                    stat.st_mode.set(FileStat.S_IFDIR | node.mode());
-                    stat.st_nlink.set(2);
-                }
-                case SYMLINK -> {
-                    stat.st_mode.set(FileStat.S_IFLNK | 0777);
-                    stat.st_nlink.set(1);
-                }
-                default -> {
-                    stat.st_mode.set(FileStat.S_IFREG | node.mode());
-                    stat.st_nlink.set(1);
-                    // As sysfs reports every attribute.
-                    stat.st_size.set(FileSizes.MIN_SIZE);
-                }
-            }
-        } else if (tree.isDirectory(path)) {
-            stat.st_mode.set(FileStat.S_IFDIR | 0555);
-            stat.st_nlink.set(2);
-        } else {
-            ProcFile file = ProcFile.byPath(path);
-            if (file == null) {
-                return -ErrorCodes.ENOENT();
-            }
-            stat.st_mode.set(FileStat.S_IFREG | 0444);
-            stat.st_nlink.set(1);
-            // Never smaller than what any caller will read (FileSizes); no render per stat.
-            stat.st_size.set(sizes.size(file));
+            return switch (node.kind()) {
+                case DIRECTORY -> new Attr(FuseProtocol.S_IFDIR | node.mode(), 0, 2);
+                case SYMLINK -> new Attr(FuseProtocol.S_IFLNK | 0777, 0, 1);
+                // As sysfs reports every attribute.
+                default -> new Attr(FuseProtocol.S_IFREG | node.mode(), FileSizes.MIN_SIZE, 1);
+            };
         }
-        stat.st_uid.set(0);
-        stat.st_gid.set(0);
-        stat.st_mtim.tv_sec.set(mountedAt);
-        stat.st_ctim.tv_sec.set(mountedAt);
-        stat.st_atim.tv_sec.set(mountedAt);
-        return 0;
-    }
-
-    @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
-        if (path.equals(CpuDirectory.PATH) || cpuRel(path) != null) {
-            List<String> names = cpuDir.list(path.equals(CpuDirectory.PATH) ? "" : cpuRel(path), view.cpuViewFor(FuseLoop.callerPid()));
-            if (names == null) {
-                return -ErrorCodes.ENOENT();
-            }
-            filter.apply(buf, ".", null, 0);
-            filter.apply(buf, "..", null, 0);
-            for (String name : names) {
-                filter.apply(buf, name, null, 0);
-            }
-            return 0;
-        }
-        if (!tree.isDirectory(path)) {
-            return -ErrorCodes.ENOTDIR();
-        }
-        filter.apply(buf, ".", null, 0);
-        filter.apply(buf, "..", null, 0);
-        for (String name : tree.list(path)) {
-            filter.apply(buf, name, null, 0);
-        }
-        return 0;
-    }
-
-    @Override
-    public int open(String path, FuseFileInfo fi) {
-        String rel = cpuRel(path);
-        if (rel != null) {
-            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
-            if (node == null) {
-                return -ErrorCodes.ENOENT();
-            }
-            if (node.kind() == CpuDirectory.Kind.DIRECTORY) {
-                return -ErrorCodes.EISDIR();
-            }
-            if ((fi.flags.get() & O_ACCMODE) != 0) {
-                return -ErrorCodes.EACCES();
-            }
-            Struct.getMemory(fi).putLong(FH_OFFSET, (handles.incrementAndGet() << FILE_BITS) | CPU_DIR_FILE);
-            return 0;
+        if (tree.isDirectory(path)) {
+            return new Attr(FuseProtocol.S_IFDIR | 0555, 0, 2);
         }
         ProcFile file = ProcFile.byPath(path);
         if (file == null) {
-            return tree.isDirectory(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
+            throw Failure.ENOENT;
         }
-        if ((fi.flags.get() & O_ACCMODE) != 0) {
-            return -ErrorCodes.EACCES();
-        }
-        Struct.getMemory(fi).putLong(FH_OFFSET, (handles.incrementAndGet() << FILE_BITS) | file.ordinal());
-        return 0;
+        // Never smaller than what any caller will read (FileSizes); no render per stat.
+        return new Attr(FuseProtocol.S_IFREG | 0444, sizes.size(file), 1);
     }
 
     @Override
-    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        long fh = Struct.getMemory(fi).getLong(FH_OFFSET);
-        if ((fh & ((1 << FILE_BITS) - 1)) == CPU_DIR_FILE && cpuRel(path) != null) {
-            return readCpuDirFile(cpuRel(path), buf, size, offset);
+    public List<String> list(String dir, long pid) throws Failure {
+        if (dir.equals(CpuDirectory.PATH) || cpuRel(dir) != null) {
+            List<String> names = cpuDir.list(dir.equals(CpuDirectory.PATH) ? "" : cpuRel(dir), view.cpuViewFor(pid));
+            if (names == null) {
+                throw Failure.ENOENT;
+            }
+            return names;
         }
-        ProcFile file = fileOf(fh);
+        if (!tree.isDirectory(dir)) {
+            throw Failure.ENOTDIR;
+        }
+        return tree.list(dir);
+    }
+
+    @Override
+    public long open(String path, int flags, long pid) throws Failure {
+        String rel = cpuRel(path);
+        int fileBits;
+        if (rel != null) {
+            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(pid));
+            if (node == null) {
+                throw Failure.ENOENT;
+            }
+            if (node.kind() == CpuDirectory.Kind.DIRECTORY) {
+                throw Failure.EISDIR;
+            }
+            fileBits = CPU_DIR_FILE;
+        } else {
+            ProcFile file = ProcFile.byPath(path);
+            if (file == null) {
+                throw tree.isDirectory(path) ? Failure.EISDIR : Failure.ENOENT;
+            }
+            fileBits = file.ordinal();
+        }
+        if ((flags & O_ACCMODE) != 0) {
+            throw Failure.EACCES;
+        }
+        return (handles.incrementAndGet() << FILE_BITS) | fileBits;
+    }
+
+    @Override
+    public int read(String path, long handle, long offset, int size, long pid, ByteBuffer out) throws Failure {
+        if ((handle & ((1 << FILE_BITS) - 1)) == CPU_DIR_FILE && cpuRel(path) != null) {
+            return readCpuDirFile(cpuRel(path), offset, size, pid, out);
+        }
+        ProcFile file = fileOf(handle);
         if (file == null) {
-            return -ErrorCodes.EBADF();
+            throw Failure.EBADF;
         }
         SnapshotReads.Slice slice;
         try {
-            slice = reads.read(fh, file, FuseLoop.callerPid(), offset, (int) Math.min(size, Integer.MAX_VALUE));
+            slice = reads.read(handle, file, pid, offset, size);
         } catch (Exception | Error e) {
             // Even the host file is unreadable: nothing sensible to serve.
-            return -ErrorCodes.EIO();
+            throw Failure.EIO;
         }
-        if (slice.length() > 0) {
-            buf.put(0, slice.content(), slice.offset(), slice.length());
-        }
+        out.put(slice.content(), slice.offset(), slice.length());
         return slice.length();
     }
 
@@ -253,42 +153,72 @@ public final class ProcViewFs extends FuseStubFS {
      * A file of the CPU directory: small (sysfs attributes are at most a page), so every read renders the
      * whole file for its caller and serves the part at {@code offset}.
      */
-    private int readCpuDirFile(String rel, Pointer buf, long size, long offset) {
+    private int readCpuDirFile(String rel, long offset, int size, long pid, ByteBuffer out) throws Failure {
         byte[] content;
         try {
-            content = cpuDir.read(rel, view.cpuViewFor(FuseLoop.callerPid()));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (java.nio.file.AccessDeniedException e) {
-            return -ErrorCodes.EACCES();
-        } catch (java.io.IOException | RuntimeException e) {
-            return -ErrorCodes.EIO();
+            content = cpuDir.read(rel, view.cpuViewFor(pid));
+        } catch (NoSuchFileException e) {
+            throw Failure.ENOENT;
+        } catch (AccessDeniedException e) {
+            throw Failure.EACCES;
+        } catch (IOException | RuntimeException e) {
+            throw Failure.EIO;
         }
         if (offset >= content.length) {
             return 0;
         }
         int n = (int) Math.min(size, content.length - offset);
-        buf.put(0, content, (int) offset, n);
+        out.put(content, (int) offset, n);
         return n;
     }
 
     @Override
-    public int readlink(String path, Pointer buf, @size_t long size) {
+    public String readlink(String path, long pid) throws Failure {
         String rel = cpuRel(path);
         if (rel == null) {
-            return -ErrorCodes.EINVAL();
+            throw Failure.EINVAL;
         }
-        String target;
         try {
-            target = cpuDir.readlink(rel, view.cpuViewFor(FuseLoop.callerPid()));
-        } catch (java.io.IOException | RuntimeException e) {
-            return -ErrorCodes.ENOENT();
+            return cpuDir.readlink(rel, view.cpuViewFor(pid));
+        } catch (IOException | RuntimeException e) {
+            throw Failure.ENOENT;
         }
-        byte[] bytes = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int n = (int) Math.min(bytes.length, size - 1);
-        buf.put(0, bytes, 0, n);
-        buf.putByte(n, (byte) 0);
-        return 0;
+    }
+
+    @Override
+    public void release(long handle) {
+        reads.release(handle);
+    }
+
+    /** The static tree, and every entry of the host's CPU directory (a container's is a subset of its names). */
+    @Override
+    public Iterable<String> everyPath() {
+        List<String> paths = new ArrayList<>();
+        List<String> dirs = new ArrayList<>(List.of("/"));
+        while (!dirs.isEmpty()) {
+            String dir = dirs.remove(dirs.size() - 1);
+            for (String name : tree.list(dir)) {
+                String p = dir.equals("/") ? "/" + name : dir + "/" + name;
+                paths.add(p);
+                if (tree.isDirectory(p)) {
+                    dirs.add(p);
+                }
+            }
+        }
+        try (Stream<Path> s = Files.walk(hostCpuDir, 8, new FileVisitOption[0])) {
+            s.forEach(p -> {
+                String rel = hostCpuDir.relativize(p).toString();
+                paths.add(rel.isEmpty() ? CpuDirectory.PATH : CpuDirectory.PATH + "/" + rel);
+            });
+        } catch (IOException | RuntimeException e) {
+            // no CPU directory on this host: only the static tree
+        }
+        return paths;
+    }
+
+    @Override
+    public long time() {
+        return mountedAt;
     }
 
     /**
@@ -302,7 +232,7 @@ public final class ProcViewFs extends FuseStubFS {
         return path.substring(CpuDirectory.PATH.length() + 1);
     }
 
-    private RenderResult render(ProcFile file, long pid) throws java.io.IOException {
+    private RenderResult render(ProcFile file, long pid) throws IOException {
         long started = System.nanoTime();
         RenderResult result = view.render(file, pid);
         listener.rendered(file, result, System.nanoTime() - started);
@@ -315,33 +245,6 @@ public final class ProcViewFs extends FuseStubFS {
         int ordinal = (int) (fh & ((1 << FILE_BITS) - 1));
         ProcFile[] files = ProcFile.values();
         return fh >>> FILE_BITS == 0 || ordinal >= files.length ? null : files[ordinal];
-    }
-
-    @Override
-    public int release(String path, FuseFileInfo fi) {
-        reads.release(Struct.getMemory(fi).getLong(FH_OFFSET));
-        return 0;
-    }
-
-    @Override
-    public int opendir(String path, FuseFileInfo fi) {
-        String rel = cpuRel(path);
-        if (rel != null) {
-            CpuDirectory.Node node = cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid()));
-            return node == null ? -ErrorCodes.ENOENT() : node.kind() == CpuDirectory.Kind.DIRECTORY ? 0 : -ErrorCodes.ENOTDIR();
-        }
-        return tree.isDirectory(path) ? 0 : -ErrorCodes.ENOTDIR();
-    }
-
-    @Override
-    public int access(String path, int mask) {
-        String rel = cpuRel(path);
-        if (rel != null ? cpuDir.stat(rel, view.cpuViewFor(FuseLoop.callerPid())) == null
-                : !tree.isDirectory(path) && ProcFile.byPath(path) == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        // W_OK = 2
-        return (mask & 2) != 0 ? -ErrorCodes.EROFS() : 0;
     }
 
     /** Snapshots held for readers between a read at offset 0 and the end (for tests and metrics). */

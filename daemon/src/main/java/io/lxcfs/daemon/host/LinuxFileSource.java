@@ -2,7 +2,6 @@ package io.lxcfs.daemon.host;
 
 import io.lxcfs.daemon.cgroup.FileSource;
 import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -21,22 +20,6 @@ import java.util.List;
  */
 public final class LinuxFileSource implements FileSource {
 
-    public interface LibC {
-        int open(String path, int flags);
-
-        long read(int fd, Pointer buf, long count);
-
-        int close(int fd);
-
-        int access(String path, int mode);
-
-        Pointer opendir(String name);
-
-        Pointer readdir(Pointer dir);
-
-        int closedir(Pointer dir);
-    }
-
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final int EINTR = 4;
     private static final int ENOENT = 2;
@@ -46,8 +29,8 @@ public final class LinuxFileSource implements FileSource {
     private static final int DT_DIR = 4;
     private static final int CHUNK = 64 * 1024;
 
-    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    private static final LibC LIBC = LibC.INSTANCE;
+    private static final Runtime RUNTIME = LibC.RUNTIME;
     private static final ThreadLocal<Pointer> NATIVE = ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, CHUNK));
     private static final ThreadLocal<byte[]> HEAP = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 

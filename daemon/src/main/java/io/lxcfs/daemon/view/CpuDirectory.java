@@ -57,6 +57,11 @@ public final class CpuDirectory {
         this.host = hostCpuDir;
     }
 
+    /** The host's directory this one shows. */
+    public Path hostDir() {
+        return host;
+    }
+
     /**
      * The host path a view path shows, or null when the path does not exist for this caller (a CPU the
      * container does not have). Says nothing about whether the host path exists.
