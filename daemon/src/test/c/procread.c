@@ -114,17 +114,25 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static long read_fd(int fd, int keep, char **buf, size_t *cap);
+
 /* One full read into *buf (grown as needed). Returns bytes read, or -errno. */
 static long read_file(const char *path, char **buf, size_t *cap) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
+    return read_fd(fd, 0, buf, cap);
+}
+
+/* The whole file from offset 0 through fd (closed unless keep, then lseek'ed back to 0 first). */
+static long read_fd(int fd, int keep, char **buf, size_t *cap) {
+    if (keep && lseek(fd, 0, SEEK_SET) < 0) return -errno;
     size_t len = 0;
     for (;;) {
         if (*cap - len < CHUNK) {
             size_t ncap = *cap ? *cap * 2 : 2 * CHUNK;
             while (ncap - len < CHUNK) ncap *= 2;
             char *nb = realloc(*buf, ncap);
-            if (!nb) { close(fd); return -ENOMEM; }
+            if (!nb) { if (!keep) close(fd); return -ENOMEM; }
             *buf = nb;
             *cap = ncap;
         }
@@ -132,13 +140,13 @@ static long read_file(const char *path, char **buf, size_t *cap) {
         if (n < 0) {
             if (errno == EINTR) continue;
             int e = errno;
-            close(fd);
+            if (!keep) close(fd);
             return -e;
         }
         if (n == 0) break;
         len += (size_t)n;
     }
-    close(fd);
+    if (!keep) close(fd);
     return (long)len;
 }
 
@@ -395,7 +403,26 @@ static long long epoch_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * watch: reopens path for every read. kwatch (keep != 0): opens every path once and re-reads each after
+ * lseek(0), as top and vmstat do; the first path is /proc/meminfo, checked for MemTotal, the others must be
+ * non-empty lines. Both report the longest single read (a stall while no daemon answers) at the end.
+ */
+static int watch(int keep, long interval_ms, long memtotal_kb, int n, char **paths);
+
 static int cmd_watch(const char *path, long interval_ms, long memtotal_kb) {
+    return watch(0, interval_ms, memtotal_kb, 1, (char **)&path);
+}
+
+static int watch(int keep, long interval_ms, long memtotal_kb, int n, char **paths) {
+    const char *path = paths[0];
+    int fds[16];
+    if (n > 16) return 2;
+    for (int i = 0; keep && i < n; i++) {
+        fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) { perror(paths[i]); return 1; }
+    }
+    uint64_t max_ns = 0;
     char *buf = NULL;
     size_t cap = 0;
     const char *expected = "MemTotal:";
@@ -409,7 +436,16 @@ static int cmd_watch(const char *path, long interval_ms, long memtotal_kb) {
     const char *last = "";
     long long next_beat = 0;
     while (!stop_watch) {
-        long r = read_file(path, &buf, &cap);
+        long r = 0;
+        int bad_other = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            uint64_t t0 = now_ns();
+            r = keep ? read_fd(fds[i], 1, &buf, &cap) : read_file(path, &buf, &cap);
+            uint64_t took = now_ns() - t0;
+            if (took > max_ns) max_ns = took;
+            if (i > 0 && (r <= 0 || buf[r - 1] != '\n')) { bad_other = r < 0 ? (int)r : -EBADMSG; break; }
+        }
+        if (bad_other) r = bad_other;
         const char *state;
         const char *why = "";
         if (r < 0) {
@@ -448,6 +484,8 @@ static int cmd_watch(const char *path, long interval_ms, long memtotal_kb) {
         }
     }
     printf("%lld total ok=%ld host=%ld fail=%ld\n", epoch_ms(), ok, host, fail);
+    printf("%lld maxread ms=%.1f\n", epoch_ms(), max_ns / 1e6);
+    for (int i = 0; keep && i < n; i++) close(fds[i]);
     free(buf);
     return 0;
 }
@@ -749,6 +787,7 @@ static int usage(void) {
             "       procread check <count> <file>...\n"
             "       procread loop <file> <interval_ms>\n"
             "       procread watch <file> <interval_ms> <memtotal_kB>\n"
+            "       procread kwatch <interval_ms> <memtotal_kB> /proc/meminfo <file>...\n"
             "       procread sendfile <file>\n"
             "       procread keep <rounds> <interval_ms> <file>...\n"
             "       procread pkeep <rounds> <interval_ms> <file>...\n"
@@ -765,6 +804,7 @@ int main(int argc, char **argv) {
     if (argc >= 4 && !strcmp(argv[1], "check")) return cmd_check(atol(argv[2]), argc - 3, argv + 3);
     if (argc >= 4 && !strcmp(argv[1], "loop")) return cmd_loop(argv[2], atol(argv[3]));
     if (argc >= 5 && !strcmp(argv[1], "watch")) return cmd_watch(argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc >= 5 && !strcmp(argv[1], "kwatch")) return watch(1, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
     if (argc >= 3 && !strcmp(argv[1], "sendfile")) return cmd_sendfile(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "keep")) return cmd_keep(0, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
     if (argc >= 5 && !strcmp(argv[1], "pkeep")) return cmd_keep(1, atol(argv[2]), atol(argv[3]), argc - 4, argv + 4);
