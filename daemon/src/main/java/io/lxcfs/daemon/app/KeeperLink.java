@@ -88,7 +88,7 @@ final class KeeperLink {
             return;
         }
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).put(bytes);
+        ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).put(0, bytes); // position 0: what jnr-ffi passes
         if (LibC.INSTANCE.write(reportFd.getAsInt(), b, bytes.length) != bytes.length) {
             LOG.warnf("could not tell the keeper '%s': errno %d", line, LibC.errno());
         }

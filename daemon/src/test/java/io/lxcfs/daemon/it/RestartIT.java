@@ -33,6 +33,8 @@ class RestartIT {
     private static final long LIMIT = 256L << 20;
     private static final long LIMIT_KB = LIMIT >> 10;
     private static final Duration START = DaemonProcess.START_TIMEOUT;
+    /** Daemons without their keeper: every start mounts a connection of its own, and re-attaches containers to it. */
+    private static final Map<String, String> NO_KEEPER = Map.of("LXCFS_KEEPER", "off");
 
     private Path mount;
     private TestCgroup cgroup;
@@ -119,9 +121,9 @@ class RestartIT {
     }
 
     @Test
-    void aPlannedRestartThroughTheHandoverHasNoFailedAndNoHostReads() throws Exception {
+    void withoutKeepersAPlannedRestartMovesEveryMountWithNoFailedAndNoHostReads() throws Exception {
         boolean beneath = kernelAtLeast(6, 5);
-        DaemonProcess successor = handover(Map.of(), beneath ? "handover (MOVE_MOUNT_BENEATH)" : "handover (kernel < 6.5)");
+        DaemonProcess successor = handover(Map.of(), beneath ? "mount move (MOVE_MOUNT_BENEATH)" : "mount move (kernel < 6.5)");
         for (WatchReader r : readers) {
             if (beneath) {
                 assertEquals(0, r.counts().host(), r.name() + " read the host's file\n" + r.tail());
@@ -136,9 +138,9 @@ class RestartIT {
     }
 
     @Test
-    void withoutMoveMountBeneathTheHandoverNeverFailsAReadAndShowsHostValuesForUnderOneSecond() throws Exception {
+    void withoutKeepersOrMoveMountBeneathTheMountMoveNeverFailsAReadAndShowsHostValuesForUnderOneSecond() throws Exception {
         // As on a kernel before 6.5: the helper detaches the old mount, then attaches the new one.
-        DaemonProcess successor = handover(Map.of("LXCFS_REATTACH_NO_BENEATH", "1"), "handover (detach + attach, no BENEATH)");
+        DaemonProcess successor = handover(Map.of("LXCFS_REATTACH_NO_BENEATH", "1"), "mount move (detach + attach, no BENEATH)");
         StringBuilder report = new StringBuilder();
         for (WatchReader r : readers) {
             long window = hostWindowMs(r);
@@ -153,18 +155,266 @@ class RestartIT {
     }
 
     /**
+     * The keepers hand the FUSE connection itself to the new daemon: readers that reopen and readers that keep
+     * their files open (procread kwatch, top, vmstat) never see an error, and no mount in any container changes.
+     */
+    @Test
+    void aHandoverOfTheConnectionFailsNoReadAndChangesNoMount() throws Exception {
+        DaemonProcess old = DaemonProcess.start(mount);
+        cleanup.add(old);
+        startReaders();
+        startKeptReaders();
+        List<String> mountsBefore = readerMounts();
+
+        long t0 = System.currentTimeMillis();
+        DaemonProcess successor = DaemonProcess.start(mount);
+        cleanup.add(successor);
+        successor.awaitReady(START);
+        long readyAt = System.currentTimeMillis();
+        assertTrue(successor.log().contains("handed over by the previous daemon"), successor.log());
+        ProcessWait.until(old.process(), "old keeper", "retire", Duration.ofSeconds(30), Duration.ofMillis(20), old::log,
+                () -> old.log().contains("lxcfs-keeper: retired"));
+        assertEquals(0, old.stop(), old.log());
+        long stoppedAt = System.currentTimeMillis();
+
+        String report = finishReaders("connection handover: successor ready after " + (readyAt - t0)
+                + " ms, predecessor stopped " + (stoppedAt - readyAt) + " ms later", stoppedAt);
+        System.out.print(report);
+        assertEquals(mountsBefore, readerMounts(), "the containers' mounts changed");
+        String metrics = successor.http("GET", "/q/metrics", null).body();
+        assertTrue(metrics.contains("lxcfs_handovers 1.0"), metrics);
+        assertTrue(metrics.contains("lxcfs_reattach_containers_total 0.0"), metrics);
+    }
+
+    /** kill -9 of the JVM, its keeper alive: the next JVM serves the same connection; requests wait, none fails. */
+    @Test
+    void killingTheJvmUnderItsKeeperFailsNoRead() throws Exception {
+        DaemonProcess d = DaemonProcess.start(mount);
+        cleanup.add(d);
+        startReaders();
+        startKeptReaders();
+        List<String> mountsBefore = readerMounts();
+        long jvm = jvmOf(d);
+        long killedAt = System.currentTimeMillis();
+        new ProcessBuilder("kill", "-9", Long.toString(jvm)).start().waitFor();
+        ProcessWait.until(d.process(), "keeper", "serve with a new JVM", START, Duration.ofMillis(20), d::log,
+                () -> d.log().lines().filter(l -> l.startsWith("lxcfs-keeper: child ") && l.endsWith(" serving")).count() == 2);
+        long servingAt = System.currentTimeMillis();
+        System.out.print(finishReaders("JVM killed (-9): new JVM serving after " + (servingAt - killedAt) + " ms", servingAt));
+        assertEquals(mountsBefore, readerMounts(), "the containers' mounts changed");
+        assertTrue(d.http("GET", "/q/metrics", null).body().contains("lxcfs_keeper_restarts 1.0"));
+    }
+
+    /**
+     * The kernel's OOM killer ends the JVM (a memory-limited daemon cgroup, an allocation beside it): as kill -9.
+     */
+    @Test
+    void anOomKillOfTheJvmFailsNoRead() throws Exception {
+        TestCgroup daemonCgroup = TestCgroup.create("restart-daemon");
+        cleanup.add(daemonCgroup);
+        DaemonProcess d = DaemonProcess.start(List.of("sh", "-c", daemonCgroup.joinScript() + "exec \"$@\"", "sh"), mount, Map.of());
+        cleanup.add(d);
+        startReaders();
+        startKeptReaders();
+        long usage = Long.parseLong(Files.readString(daemonCgroup.dir("memory").resolve(
+                TestCgroup.V2 ? "memory.current" : "memory.usage_in_bytes")).trim());
+        daemonCgroup.memoryLimit(usage + (48L << 20));
+        // 96 MiB that the OOM killer may not take (oom_score_adj -1000): over the limit, so it takes the JVM.
+        Process hog = new ProcessBuilder("sh", "-c", daemonCgroup.joinScript()
+                + "exec choom -n -1000 -- sh -c 'head -c 100663296 /dev/zero | tail -c 100663296 > /dev/null; sleep 600'").start();
+        cleanup.add(() -> hog.destroyForcibly().waitFor());
+        long killedAt = System.currentTimeMillis();
+        ProcessWait.until(d.process(), "keeper", "see its JVM killed", Duration.ofSeconds(60), Duration.ofMillis(10), d::log,
+                () -> d.log().contains("killed by signal 9"));
+        hog.destroyForcibly().waitFor();
+        daemonCgroup.memoryLimit(usage + (512L << 20));
+        String events = Files.readString(daemonCgroup.dir("memory").resolve(TestCgroup.V2 ? "memory.events" : "memory.oom_control"));
+        assertTrue(events.matches("(?s).*oom_kill [1-9].*"), events);
+        ProcessWait.until(d.process(), "keeper", "serve with a new JVM", START, Duration.ofMillis(20), d::log,
+                () -> d.log().lines().filter(l -> l.startsWith("lxcfs-keeper: child ") && l.endsWith(" serving")).count() == 2);
+        long servingAt = System.currentTimeMillis();
+        System.out.print(finishReaders("JVM OOM-killed: new JVM serving after " + (servingAt - killedAt) + " ms", servingAt));
+    }
+
+    /** No JVM serves again within the keeper's deadline: readers get an error, none hangs; the next daemon re-attaches. */
+    @Test
+    void withoutASuccessorWithinTheDeadlineReadersGetAnErrorAndTheNextDaemonReattaches() throws Exception {
+        // The keeper's respawns find no jar: none will ever serve.
+        Path app = Files.createTempDirectory("lxcfs-it-app");
+        cleanup.add(() -> deleteTree(app));
+        copyTree(Path.of(System.getProperty("lxcfs.daemon.jar")).getParent(), app.resolve("quarkus-app"));
+        DaemonProcess d = DaemonProcess.start(mount, Map.of("LXCFS_DAEMON_JAR", app.resolve("quarkus-app/quarkus-run.jar").toString(),
+                "LXCFS_KEEPER_DEADLINE", "3"));
+        cleanup.add(d);
+        Files.move(app.resolve("quarkus-app"), app.resolve("gone"));
+        abortAndRecover(d, 3000);
+    }
+
+    /** Without FUSE_NOTIFY_RESEND (switched off, as on Linux < 6.9) a JVM's death aborts the connection at once. */
+    @Test
+    void withoutResendAJvmDeathAbortsTheConnectionAndTheNextDaemonReattaches() throws Exception {
+        DaemonProcess d = DaemonProcess.start(mount, Map.of("LXCFS_FUSE_RESEND", "false"));
+        cleanup.add(d);
+        abortAndRecover(d, 0);
+    }
+
+    private void abortAndRecover(DaemonProcess d, long deadlineMs) throws Exception {
+        startReaders();
+        startKeptReaders();
+        long killedAt = System.currentTimeMillis();
+        new ProcessBuilder("kill", "-9", Long.toString(jvmOf(d))).start().waitFor();
+        for (WatchReader r : readers) {
+            WatchReader.Counts failed = r.await(c -> c.fail() > 0, Duration.ofMillis(deadlineMs + 5000), "an error, not a hang");
+            long after = r.changes().stream().filter(c -> c.state().equals("fail")).mapToLong(WatchReader.Change::epochMs)
+                    .min().orElse(failed.epochMs()) - killedAt;
+            System.out.printf("  %-16s first error %d ms after the kill (deadline %d ms)%n", r.name(), after, deadlineMs);
+            assertTrue(after <= deadlineMs + 2000, r.name() + ": error only after " + after + " ms\n" + r.tail());
+        }
+        assertTrue(d.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the keeper did not exit\n" + d.log());
+        assertEquals(1, d.process().exitValue(), d.log());
+        assertTrue(d.log().contains("abort"), d.log());
+        DaemonProcess next = DaemonProcess.start(mount);
+        cleanup.add(next);
+        next.awaitReady(START);
+        long readyAt = System.currentTimeMillis();
+        for (WatchReader r : readers) {
+            if (!r.name().startsWith("kept")) {
+                WatchReader.Counts back = r.await(c -> c.epochMs() > readyAt, Duration.ofSeconds(10), "a heartbeat after ready");
+                r.await(c -> c.ok() > back.ok(), Duration.ofSeconds(5), "good reads after the re-attach");
+            }
+        }
+    }
+
+    /** The pid of the JVM under a daemon's keeper. */
+    private static long jvmOf(DaemonProcess d) {
+        return ProcessHandle.of(d.pid()).orElseThrow().children()
+                .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError("no JVM under the keeper " + d.pid())).pid();
+    }
+
+    /**
+     * Readers that keep their files open, as monitoring agents do: procread kwatch (meminfo, stat and uptime,
+     * re-read after lseek(0) every 2 ms), top -b -d 0.5 and vmstat 1, each in a private mount namespace of the
+     * 256 MiB cgroup with the view bind-mounted.
+     */
+    private void startKeptReaders() throws Exception {
+        Path tools = RuncContainer.toolsDir();
+        Path out = Files.createTempFile("lxcfs-it-reader-kept", ".out");
+        Process p = inContainer(tools.resolve("procread") + " kwatch 2 " + LIMIT_KB + " /proc/meminfo /proc/stat /proc/uptime", out);
+        readers.add(new WatchReader("kept-open", out, p, p::destroy));
+        readers.get(readers.size() - 1).await(c -> c.ok() > 10, Duration.ofSeconds(30), "good reads before the event");
+        for (String[] program : List.of(new String[] {"top", "top -b -d 0.5 -w 200"}, new String[] {"vmstat", "vmstat -n 1"})) {
+            Path o = Files.createTempFile("lxcfs-it-" + program[0], ".out");
+            Process q = inContainer("exec " + program[1], o);
+            monitors.add(new Monitor(program[0], q, o));
+            cleanup.add(() -> {
+                q.destroyForcibly().waitFor();
+                Files.deleteIfExists(o);
+            });
+        }
+        for (Monitor m : monitors) {
+            ProcessWait.until(m.process(), m.name(), "print two frames", Duration.ofSeconds(30), Duration.ofMillis(50), m::output,
+                    () -> m.frames().size() >= 2);
+        }
+    }
+
+    private Process inContainer(String command, Path out) throws Exception {
+        String inner = ViewContainer.bindScript(mount) + "exec " + command;
+        String outer = cgroup.joinScript() + "exec unshare --mount --propagation private sh -c " + ViewContainer.quote(inner);
+        return new ProcessBuilder("sh", "-c", outer).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
+    /** top or vmstat, and its frames (top: from "top - " to the next; vmstat: one line per second). */
+    private record Monitor(String name, Process process, Path out) {
+        String output() {
+            try {
+                return Files.readString(out);
+            } catch (java.io.IOException e) {
+                return "";
+            }
+        }
+
+        List<String> frames() {
+            String text = output();
+            if (name.equals("top")) {
+                List<String> frames = new ArrayList<>(List.of(text.split("(?m)^(?=top - )")));
+                frames.removeIf(f -> !f.startsWith("top - "));
+                return frames;
+            }
+            return text.lines().filter(l -> l.matches("\\s*\\d+.*")).toList();
+        }
+    }
+
+    private final List<Monitor> monitors = new ArrayList<>();
+
+    /**
+     * Lets every reader read 100 more times after {@code since}, stops them, and asserts no failed read, and
+     * top and vmstat alive with new frames whose numbers move. Returns the report (with each reader's longest read).
+     */
+    private String finishReaders(String title, long since) throws Exception {
+        for (WatchReader r : readers) {
+            WatchReader.Counts at = r.await(c -> c.epochMs() > since, Duration.ofSeconds(20), "a heartbeat after the event");
+            r.await(c -> c.ok() > at.ok() + 100, Duration.ofSeconds(10), "100 reads after the event");
+        }
+        Map<String, Integer> framesBefore = new java.util.HashMap<>();
+        for (Monitor m : monitors) {
+            framesBefore.put(m.name(), m.frames().size());
+        }
+        for (Monitor m : monitors) {
+            ProcessWait.until(m.process(), m.name(), "print three more frames", Duration.ofSeconds(20), Duration.ofMillis(50), m::output,
+                    () -> m.frames().size() >= framesBefore.get(m.name()) + 3);
+        }
+        StringBuilder report = new StringBuilder(title + "\n");
+        for (WatchReader r : readers) {
+            assertTrue(r.process().isAlive(), r.name() + " died\n" + r.tail());
+            WatchReader.Counts totals = r.stop();
+            String longest = r.output().lines().filter(l -> l.contains(" maxread ")).findFirst().orElse("? maxread ms=?");
+            report.append(String.format("  %-16s reads ok=%d failed=%d host=%d, longest read %s ms%n", r.name(), totals.ok(),
+                    totals.fail(), totals.host(), longest.substring(longest.indexOf("ms=") + 3)));
+            assertEquals(0, totals.fail(), r.name() + " had failed reads\n" + r.tail());
+            assertEquals(0, totals.host(), r.name() + " read the host's file\n" + r.tail());
+        }
+        for (Monitor m : monitors) {
+            assertTrue(m.process().isAlive(), m.name() + " exited\n" + m.output());
+            List<String> frames = m.frames();
+            List<String> after = frames.subList(framesBefore.get(m.name()), frames.size());
+            // Moving numbers: the frames after the event are not all the same (top's header and CPU lines, vmstat's rows).
+            assertTrue(after.stream().map(f -> f.replaceAll("(?m)^top - \\S+", "")).distinct().count() > 1,
+                    m.name() + " froze:\n" + String.join("\n", after));
+            assertTrue(!m.output().contains("Input/output error") && !m.output().contains("Unable to"), m.output());
+            report.append(String.format("  %-16s alive, %d frames after the event%n", m.name(), after.size()));
+        }
+        return report.toString();
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /**
      * Old daemon, readers, successor on the same mount path (other port); awaits the successor ready,
      * checks idempotence and the predecessor's retirement, SIGTERMs the predecessor, lets every reader
      * read 100 more times, stops the readers; asserts no failed read and an untouched bystander.
      */
     private DaemonProcess handover(Map<String, String> successorEnv, String title) throws Exception {
-        DaemonProcess old = DaemonProcess.start(mount);
+        DaemonProcess old = DaemonProcess.start(mount, NO_KEEPER);
         cleanup.add(old);
         startReaders();
         String bystanderBefore = bystanderMounts();
 
         long t0 = System.currentTimeMillis();
-        DaemonProcess successor = DaemonProcess.start(mount, successorEnv);
+        Map<String, String> env = new java.util.HashMap<>(NO_KEEPER);
+        env.putAll(successorEnv);
+        DaemonProcess successor = DaemonProcess.start(mount, env);
         cleanup.add(successor);
         successor.awaitReady(START);
         long readyAt = System.currentTimeMillis();
