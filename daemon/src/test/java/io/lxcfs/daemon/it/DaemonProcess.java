@@ -89,6 +89,12 @@ public final class DaemonProcess implements AutoCloseable {
                         && http("GET", "/q/health/live", null).statusCode() > 0);
     }
 
+    /** Polls until {@code /q/health/live} answers 200 (a retired daemon's JVM: up, not ready). */
+    public void awaitLive(Duration timeout) throws Exception {
+        ProcessWait.until(process, "daemon", "be live", timeout, Duration.ofMillis(20), this::log,
+                () -> http("GET", "/q/health/live", null).statusCode() == 200);
+    }
+
     /** Polls until {@code /q/health/ready} answers 200 (for a successor: it has taken over). */
     public void awaitReady(Duration timeout) throws Exception {
         ProcessWait.until(process, "daemon", "become ready", timeout, Duration.ofMillis(20), this::log,

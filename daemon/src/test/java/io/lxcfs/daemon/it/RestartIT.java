@@ -172,15 +172,17 @@ class RestartIT {
         successor.awaitReady(START);
         long readyAt = System.currentTimeMillis();
         assertTrue(successor.log().contains("handed over by the previous daemon"), successor.log());
-        ProcessWait.until(old.process(), "old keeper", "retire", Duration.ofSeconds(30), Duration.ofMillis(20), old::log,
-                () -> old.log().contains("lxcfs-keeper: retired"));
+        // The old pod's probes: live, not ready (a retired JVM beside the keeper, no FUSE).
+        old.awaitLive(START);
+        assertTrue(old.log().contains("lxcfs-keeper: retired"), old.log());
+        assertEquals(503, old.http("GET", "/q/health/ready", null).statusCode());
         assertEquals(0, old.stop(), old.log());
         long stoppedAt = System.currentTimeMillis();
+        assertEquals(mountsBefore, readerMounts(), "the containers' mounts changed");
 
         String report = finishReaders("connection handover: successor ready after " + (readyAt - t0)
                 + " ms, predecessor stopped " + (stoppedAt - readyAt) + " ms later", stoppedAt);
         System.out.print(report);
-        assertEquals(mountsBefore, readerMounts(), "the containers' mounts changed");
         String metrics = successor.http("GET", "/q/metrics", null).body();
         assertTrue(metrics.contains("lxcfs_handovers 1.0"), metrics);
         assertTrue(metrics.contains("lxcfs_reattach_containers_total 0.0"), metrics);
@@ -200,8 +202,8 @@ class RestartIT {
         ProcessWait.until(d.process(), "keeper", "serve with a new JVM", START, Duration.ofMillis(20), d::log,
                 () -> d.log().lines().filter(l -> l.startsWith("lxcfs-keeper: child ") && l.endsWith(" serving")).count() == 2);
         long servingAt = System.currentTimeMillis();
-        System.out.print(finishReaders("JVM killed (-9): new JVM serving after " + (servingAt - killedAt) + " ms", servingAt));
         assertEquals(mountsBefore, readerMounts(), "the containers' mounts changed");
+        System.out.print(finishReaders("JVM killed (-9): new JVM serving after " + (servingAt - killedAt) + " ms", servingAt));
         assertTrue(d.http("GET", "/q/metrics", null).body().contains("lxcfs_keeper_restarts 1.0"));
     }
 
@@ -219,9 +221,11 @@ class RestartIT {
         long usage = Long.parseLong(Files.readString(daemonCgroup.dir("memory").resolve(
                 TestCgroup.V2 ? "memory.current" : "memory.usage_in_bytes")).trim());
         daemonCgroup.memoryLimit(usage + (48L << 20));
-        // 96 MiB that the OOM killer may not take (oom_score_adj -1000): over the limit, so it takes the JVM.
+        // The JVM first in the OOM killer's line (raising oom_score_adj needs no privilege), then 96 MiB more
+        // than the cgroup's limit allows.
+        Files.writeString(Path.of("/proc/" + jvmOf(d) + "/oom_score_adj"), "1000");
         Process hog = new ProcessBuilder("sh", "-c", daemonCgroup.joinScript()
-                + "exec choom -n -1000 -- sh -c 'head -c 100663296 /dev/zero | tail -c 100663296 > /dev/null; sleep 600'").start();
+                + "exec sh -c 'head -c 100663296 /dev/zero | tail -c 100663296 > /dev/null; sleep 600'").start();
         cleanup.add(() -> hog.destroyForcibly().waitFor());
         long killedAt = System.currentTimeMillis();
         ProcessWait.until(d.process(), "keeper", "see its JVM killed", Duration.ofSeconds(60), Duration.ofMillis(10), d::log,
@@ -305,7 +309,7 @@ class RestartIT {
         readers.get(readers.size() - 1).await(c -> c.ok() > 10, Duration.ofSeconds(30), "good reads before the event");
         for (String[] program : List.of(new String[] {"top", "top -b -d 0.5 -w 200"}, new String[] {"vmstat", "vmstat -n 1"})) {
             Path o = Files.createTempFile("lxcfs-it-" + program[0], ".out");
-            Process q = inContainer("exec " + program[1], o);
+            Process q = inContainer(program[1], o);
             monitors.add(new Monitor(program[0], q, o));
             cleanup.add(() -> {
                 q.destroyForcibly().waitFor();
