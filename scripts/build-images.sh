@@ -50,6 +50,8 @@ done
 rm -rf daemon/target/image-bin
 mkdir -p daemon/target/image-bin
 cp daemon/bin/lxcfs-daemon daemon/target/image-bin/
+# The keeper holds the FUSE connection across JVM restarts and upgrades (the start script execs it).
+cp daemon/target/lxcfs-keeper daemon/target/image-bin/
 helper="${LXCFS_REATTACH:-daemon/target/lxcfs-reattach}"
 if [ -x "$helper" ]; then
   cp "$helper" daemon/target/image-bin/lxcfs-reattach

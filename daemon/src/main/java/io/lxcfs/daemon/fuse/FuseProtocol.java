@@ -42,7 +42,6 @@ final class FuseProtocol {
 
     // INIT flags (fuse_init_in/out.flags; flags2 holds bits 32..63 when INIT_EXT is set)
     static final long PARALLEL_DIROPS = 1L << 18;
-    static final long ABORT_ERROR = 1L << 21;
     static final long INIT_EXT = 1L << 30;
     static final long HAS_RESEND = 1L << 39;
 

@@ -128,7 +128,9 @@ final class FuseRequests {
             return error(out, EINVAL);
         }
         int minor = Math.min(kernelMinor, MINOR);
-        long flags = offered & (PARALLEL_DIROPS | ABORT_ERROR | INIT_EXT);
+        // Not ABORT_ERROR: readers of a dead connection keep getting ENOTCONN ("Transport endpoint is not
+        // connected"), which operators and the next daemon (a dead mount at the mount path) recognise.
+        long flags = offered & (PARALLEL_DIROPS | INIT_EXT);
         for (int i = 16; i < 16 + INIT_OUT; i += 4) {
             out.putInt(i, 0);
         }

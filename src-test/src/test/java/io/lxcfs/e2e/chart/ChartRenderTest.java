@@ -138,6 +138,10 @@ class ChartRenderTest {
         assertEquals("Bidirectional", mountOf(c, "view-parent").getMountPropagation());
         assertNoHostPathOnTheMount(pod, "/var/lib/lxcfs");
         assertEquals("/var/lib/lxcfs", env(c).get("LXCFS_MOUNT_PATH"));
+        // Old and new pod's keepers meet in one host directory.
+        assertEquals("/run/lxcfs-k8s", volume(pod, "handover").getHostPath().getPath());
+        assertEquals("/run/lxcfs-k8s", mountOf(c, "handover").getMountPath());
+        assertEquals("/run/lxcfs-k8s", env(c).get("LXCFS_RECONCILE_STAGING_DIR"));
 
         assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
@@ -159,7 +163,8 @@ class ChartRenderTest {
             if (v.getHostPath() != null) {
                 String p = v.getHostPath().getPath();
                 assertFalse(p.equals(mountPath) || p.startsWith(mountPath + "/"), "hostPath " + p + " on the FUSE mount");
-                assertFalse("DirectoryOrCreate".equals(v.getHostPath().getType()), v.getName());
+                // Only the handover directory may be created: nothing may appear where a mount should be.
+                assertTrue(!"DirectoryOrCreate".equals(v.getHostPath().getType()) || v.getName().equals("handover"), v.getName());
             }
         }
     }
