@@ -295,6 +295,62 @@ class KeeperIT {
     }
 
     @Test
+    void aSuccessorThatNeverServesChangesNothingAndTheNextOneTakesOver() throws Exception {
+        Path socket = dir.resolve("keeper.sock");
+        String stub = PRELUDE + """
+                if [ "${LXCFS_RETIRED:-0}" = 1 ]; then
+                  term_status=5; wait_term
+                elif [ -z "${LXCFS_FUSE_STATE:-}" ]; then
+                  echo "state dev=0:0,resend=1" >&4
+                  echo serving >&4
+                  wait_term
+                elif [ -e "$R/serve" ]; then
+                  echo serving >&4
+                  wait_term
+                else
+                  wait_term   # a successor that never comes up
+                fi
+                """;
+        Keeper first = start(socket, 10, stub);
+        long firstStub = awaitChild(first, 0);
+        awaitTrue("the first child serves", () -> first.log().contains("child " + firstStub + " serving"), first);
+        Object socketBefore = Files.readAttributes(socket, BasicFileAttributes.class).fileKey();
+
+        Keeper failing = start(socket, 1, stub);
+        assertTrue(failing.process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), failing.log());
+        assertEquals(1, failing.process.exitValue(), failing.log());
+        assertTrue(failing.log().contains("did not serve within the deadline"), failing.log());
+        assertFalse(failing.log().contains("aborted"), "the predecessor still serves: no abort\n" + failing.log());
+        awaitTrue("the first keeper notices", () -> first.log().contains("handover to keeper pid " + failing.pid() + " abandoned"), first);
+        assertTrue(first.process.isAlive(), first.log());
+        assertFalse(events().contains(firstStub + " TERM"), first.log());
+        assertEquals(socketBefore, Files.readAttributes(socket, BasicFileAttributes.class).fileKey(),
+                "the socket file stays with the keeper that serves");
+
+        Files.createFile(dir.resolve("serve"));
+        Keeper next = start(socket, 10, stub);
+        awaitTrue("the first child is stopped", () -> events().contains(firstStub + " TERM"), next);
+        assertTrue(first.log().contains("handover given to keeper pid " + next.pid()), first.log());
+        awaitTrue("the first keeper retires", () -> first.log().contains("(retired,"), first);
+    }
+
+    @Test
+    void aKeeperWithoutStateAnswersBusyUntilTheSuccessorsDeadline() throws Exception {
+        Path socket = dir.resolve("keeper.sock");
+        Keeper first = start(socket, 10, PRELUDE + "wait_term\n"); // never reports a state
+        awaitChild(first, 0);
+        long t0 = System.nanoTime();
+        Keeper second = start(socket, 1, PRELUDE + "wait_term\n");
+        assertTrue(second.process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), second.log());
+        assertEquals(1, second.process.exitValue(), second.log());
+        assertTrue((System.nanoTime() - t0) / 1e9 >= 0.9, "it retried until its deadline");
+        assertTrue(second.log().contains("still busy at the deadline"), second.log());
+        assertTrue(first.log().contains("asked for the connection: busy"), first.log());
+        assertEquals(1, pids("children").size(), "the second keeper started no child");
+        assertTrue(first.process.isAlive() && Files.exists(socket), first.log());
+    }
+
+    @Test
     void withoutResendADeadChildsConnectionIsAbortedAtOnce() throws Exception {
         int deadline = 3;
         Keeper k = start(null, deadline, PRELUDE + """
