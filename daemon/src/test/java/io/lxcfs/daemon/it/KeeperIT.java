@@ -195,6 +195,38 @@ class KeeperIT {
         assertEquals(7, k.process.exitValue(), k.log());
     }
 
+    /** A real mount: the request a killed child had read and never answered is read again by its replacement. */
+    @Test
+    void aCrashedChildsUnansweredRequestGoesToItsReplacement() throws Exception {
+        Keeper k = start(null, 10, PRELUDE + """
+                if [ "$LXCFS_KEEPER_RESTARTS" = 0 ]; then
+                  dev=$(mount_fd3)
+                  dd bs=1M count=1 <&3 > "$R/first-read" 2>/dev/null   # the FUSE_INIT request, never answered
+                  start_reader 3>&- 4>&-
+                  echo "state dev=$dev,resend=1" >&4
+                  echo serving >&4
+                else
+                  echo serving >&4   # and no FUSE_NOTIFY_RESEND of its own: the keeper's must do
+                  dd bs=1M count=1 <&3 > "$R/second-read.tmp" 2>/dev/null && mv "$R/second-read.tmp" "$R/second-read"
+                fi
+                wait_term
+                """);
+        long first = awaitChild(k, 0);
+        awaitTrue("the first child serves", () -> k.log().contains("child " + first + " serving"), k);
+        long reader = Long.parseLong(Files.readString(dir.resolve("reader.pid")).trim());
+        awaitTrue("a reader waits on the connection", () -> wchan(reader).equals("fuse_get_req"), k);
+
+        new ProcessBuilder("kill", "-9", Long.toString(first)).start().waitFor();
+        Path secondRead = dir.resolve("second-read");
+        awaitTrue("the replacement reads the dead child's request", () -> Files.exists(secondRead), k);
+        ByteBuffer a = header(dir.resolve("first-read")), b = header(secondRead);
+        assertEquals(FUSE_INIT, a.getInt(4));
+        assertEquals(FUSE_INIT, b.getInt(4));
+        assertEquals(a.getLong(8) | FUSE_UNIQUE_RESEND, b.getLong(8), "the same request, marked as resent");
+        assertTrue(alive(reader) && wchan(reader).equals("fuse_get_req"), "the reader still waits: the connection lives");
+        assertTrue(k.log().contains("sent FUSE_NOTIFY_RESEND"), k.log());
+    }
+
     @Test
     void moreDeathsThanMaxRestartsWithinAMinuteEndTheKeeper() throws Exception {
         Keeper k = start(null, 5, List.of("--max-restarts", "2"), PRELUDE + """
