@@ -35,7 +35,8 @@
  * SIGTERM. The new keeper binds PATH.<pid> at start and renames it over PATH once its child serves, so a
  * successor that fails leaves PATH to the keeper that still serves.
  *
- * When the child dies: with a known state and resend=1 a new child starts at once with the state and must
+ * When the child dies: with a known state and resend=1 the keeper writes FUSE_NOTIFY_RESEND (the dead
+ * child's unanswered requests go back to the queue) and a new child starts at once with the state; it must
  * say "serving" within the deadline; otherwise (resend=0, no state, too many restarts, deadline passed)
  * the keeper aborts the connection through fusectl (/sys/fs/fuse/connections/<dev>/abort) so readers
  * get an error instead of waiting forever, and exits 1. A handed-over keeper whose child fails before it
@@ -706,6 +707,8 @@ static void child_exited(int status) {
         fail_abort("the child died before reporting the connection's state");
     }
     if (!resend) fail_abort("no FUSE_NOTIFY_RESEND: requests the dead child had read would wait forever");
+    /* The dead child is reaped: what it had read goes back to the queue for the next (which may send its own). */
+    send_resend();
     restarts++;
     spawn(0);
     serving_deadline = now_ns() + deadline_ns;
