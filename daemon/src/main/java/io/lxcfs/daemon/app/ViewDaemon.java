@@ -194,8 +194,7 @@ public class ViewDaemon {
 
     /**
      * The keeper gave us the node's live connection (a predecessor JVM died, or a predecessor daemon handed it
-     * over): serve it as it is, mounts and open files included; ask the kernel to send again whatever the
-     * predecessor had read and not answered.
+     * over): serve it as it is, mounts and open files included.
      */
     private void serveLiveConnection(Path mountPath, InitState live) throws IOException {
         mountPathReal = mountPath.toRealPath();
@@ -203,13 +202,8 @@ public class ViewDaemon {
                 config.fuseResend());
         server.initialized(live);
         server.start();
-        InitState state = server.init().join();
-        if (state.resend()) {
-            int res = server.device().notifyResend();
-            if (res != 0) {
-                LOG.warnf("FUSE_NOTIFY_RESEND failed (errno %d): requests the predecessor held are lost", -res);
-            }
-        }
+        // Requests the predecessor had read and not answered: its keeper asked the kernel to send them again
+        // (FUSE_NOTIFY_RESEND) once that JVM was gone; they come to us with bit 63 in their id.
         viewDevice = live.device();
         LOG.infof("serving the live view at %s (device %s)%s%s", mountPath, viewDevice,
                 keeper.handedOver() ? ", handed over by the previous daemon" : "",

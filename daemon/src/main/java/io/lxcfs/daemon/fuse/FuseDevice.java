@@ -4,7 +4,6 @@ import io.lxcfs.daemon.host.LibC;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
@@ -62,17 +61,5 @@ public final class FuseDevice {
     int write(ByteBuffer buf, int length) {
         long n = LIBC.write(fd, buf, length);
         return n < 0 ? -LibC.errno() : 0;
-    }
-
-    /**
-     * Asks the kernel to queue again every request read from this connection and not answered yet (a daemon
-     * died holding them). Linux >= 6.9; returns -errno otherwise.
-     */
-    public int notifyResend() {
-        ByteBuffer b = ByteBuffer.allocateDirect(FuseProtocol.OUT_HEADER).order(ByteOrder.nativeOrder());
-        b.putInt(0, FuseProtocol.OUT_HEADER);
-        b.putInt(4, FuseProtocol.NOTIFY_RESEND);
-        b.putLong(8, 0);
-        return write(b, FuseProtocol.OUT_HEADER);
     }
 }

@@ -140,9 +140,14 @@ public final class DaemonProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** kill -9 of the daemon (its keeper, when it has one) and the wait until its JVM is gone too (it dies with it). */
     public void kill9() throws Exception {
+        List<ProcessHandle> descendants = process.descendants().toList();
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+        for (ProcessHandle p : descendants) {
+            p.onExit().get(30, TimeUnit.SECONDS);
+        }
     }
 
     public static boolean isMounted(Path path) throws IOException {
