@@ -28,7 +28,7 @@ unit-test:
 ## Only the chart's unit tests (lint, rendering, RBAC, schema, CRD copy; helm-java, offline, no cluster, no root).
 ## ChartPodsIT, which runs the chart's pods with podman, is part of `make e2e`.
 chart-test:
-	$(MVN) -pl src-test -am test -Dtest='io.lxcfs.e2e.chart.*Test' -Dsurefire.failIfNoSpecifiedTests=false $(MVN_ARGS)
+	$(MVN) -pl src-test -am test -Dtest='io.lxcfs.chart.*Test' -Dsurefire.failIfNoSpecifiedTests=false $(MVN_ARGS)
 
 ## Only the end-to-end tests (examples/pod.yaml through the webhook, run with runc against the daemon's FUSE view;
 ## ChartPodsIT: the images built, the chart's pods run from them with podman): builds the modules they need and skips
