@@ -1,7 +1,7 @@
 # Thin wrapper over Maven; the build logic lives in the poms.
 MVN ?= mvn -B -ntp
 
-.PHONY: all deps build run test e2e vm-test bench images chart-crds clean
+.PHONY: all deps build run test unit-test chart-test e2e vm-test bench images chart-crds clean
 
 all: build
 
@@ -20,6 +20,15 @@ run: deps build
 ## Unit tests, then integration tests (real FUSE mounts, real cgroups, runc containers).
 test: deps
 	$(MVN) verify
+
+## Only the unit tests (*Test: fixture trees, the webhook against a mock API server, the chart offline); no root.
+unit-test:
+	$(MVN) test $(MVN_ARGS)
+
+## Only the chart's unit tests (lint, rendering, RBAC, schema, CRD copy; helm-java, offline, no cluster, no root).
+## ChartPodsIT, which runs the chart's pods with podman, is part of `make e2e`.
+chart-test:
+	$(MVN) -pl src-test -am test -Dtest='io.lxcfs.chart.*Test' -Dsurefire.failIfNoSpecifiedTests=false $(MVN_ARGS)
 
 ## Only the end-to-end tests (examples/pod.yaml through the webhook, run with runc against the daemon's FUSE view;
 ## ChartPodsIT: the images built, the chart's pods run from them with podman): builds the modules they need and skips

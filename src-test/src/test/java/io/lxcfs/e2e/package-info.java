@@ -1,2 +1,2 @@
-/** End-to-end and chart tests across the daemon, the webhook, the CRDs and the Helm chart. */
+/** The whole path on one machine: a pod manifest through the built webhook, run with runc beside the built daemon. */
 package io.lxcfs.e2e;

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 /**
  * What a burst of reads from one container would otherwise read again for every open: its CPU view and
  * accounting, memory limits, threads, block I/O, its oldest process, and the host files copied into the
- * view. Memory usage is not kept: a reader that allocates and reads again at once must see it. Kept for {@code ttl} at most (spec §1.5 allows "a few hundred ms"; production uses 100 ms), so a
+ * view. Memory usage is not kept: a reader that allocates and reads again at once must see it. Kept for {@code ttl} at most (docs/proc-view.md §1.5; production uses 100 ms), so a
  * changed limit shows within that time.
  *
  * <p>Entries are keyed by the container's full set of cgroup directories ({@code ContainerCgroups.key()}),

@@ -106,10 +106,6 @@ public class AdmissionService {
                      "initContainers":[{"name":"i","image":"busybox","restartPolicy":"Always"}]}}
             """;
 
-    public InjectionDecider decider() {
-        return decider;
-    }
-
     public byte[] review(byte[] body) {
         long start = System.nanoTime();
         try {

@@ -48,10 +48,6 @@ public final class InjectionDecider {
         this.settings = settings;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     /**
      * @param namespace the request's namespace
      * @param namespaceLabels labels of that namespace (at least {@code kubernetes.io/metadata.name})

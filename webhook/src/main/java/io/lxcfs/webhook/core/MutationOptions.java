@@ -14,8 +14,6 @@ import io.lxcfs.crds.v1alpha1.ProcFileName;
  */
 public record MutationOptions(String mountPath, Set<ProcFileName> files, boolean initContainers, CpuMount cpuMount) {
 
-    public static final String DEFAULT_MOUNT_PATH = "/var/lib/lxcfs";
-
     /**
      * {@code cpu_online} as the view's whole directory over {@code /sys/devices/system/cpu} (the default: the
      * container's CPUs only, for {@code lscpu}, {@code htop}, {@code mpstat}), or as the single

@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 
 /**
- * The mutation of docs/kubernetes-spec.md section 2, as a pure function from a pod to the mutated pod.
+ * The mutation of docs/kubernetes.md §2, as a pure function from a pod to the mutated pod.
  *
  * <ul>
  *   <li>one {@code hostPath} volume of {@code type: File} per selected file, named

@@ -1,4 +1,4 @@
-package io.lxcfs.e2e.chart;
+package io.lxcfs.chart;
 
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,4 +1,4 @@
-package io.lxcfs.e2e.chart;
+package io.lxcfs.chart;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.lxcfs.e2e.chart;
+package io.lxcfs.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +22,8 @@ import io.fabric8.kubernetes.api.model.rbac.Subject;
 
 /**
  * Least privilege, per component and TLS mode: the exact set of (scope, group, resource, name, verb) granted. Each
- * entry corresponds to one API call of the webhook (io.lxcfs.webhook.tls.TlsManager, io.lxcfs.webhook.policy.PolicyStore).
+ * entry corresponds to one API call of the webhook (io.lxcfs.webhook.tls: SharedSecret,
+ * UserSecret, CaBundlePublisher; io.lxcfs.webhook.policy.PolicyStore).
  */
 class ChartRbacTest {
     static final String MWC = "admissionregistration.k8s.io/mutatingwebhookconfigurations/lxcfs-webhook";

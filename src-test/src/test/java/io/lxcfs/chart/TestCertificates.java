@@ -1,4 +1,4 @@
-package io.lxcfs.e2e.chart;
+package io.lxcfs.chart;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.lxcfs.e2e.chart;
+package io.lxcfs.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
