@@ -34,7 +34,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.lxcfs.crds.v1alpha1.ProcViewPolicy;
 
-/** {@code helm template} output: the invariants of the spec (sections 3-5) and of the daemon's handover contract. */
+/** {@code helm template} output: the invariants of docs/kubernetes.md (sections 2-5) and of the daemon's handover contract. */
 class ChartRenderTest {
 
     static Container only(PodSpec spec) {

@@ -147,7 +147,7 @@ class RuncContainerIT {
             // top and vmstat parse the files too.
             assertTrue(s.get("top").contains("256.0 total"), all);
             assertFalse(s.get("vmstat").isBlank(), all);
-            // nproc follows affinity, not the view (spec section 6): the host's CPUs without a cpuset.
+            // nproc follows affinity, not the view (docs/proc-view.md, section 6): the host's CPUs without a cpuset.
             assertEquals(hostNproc(), s.get("nproc"), all);
             // Every file well formed, 20 reads each, from inside the container.
             assertTrue(s.get("check").startsWith("check: ok"), all);
