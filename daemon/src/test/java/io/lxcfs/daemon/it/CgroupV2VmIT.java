@@ -37,8 +37,8 @@ class CgroupV2VmIT {
     /**
      * The consumer tier's checks of the CPU directory, the same tests as on the v1 host: a 0.5-CPU quota is
      * {@code cpu.max} here, and the cpuset case renumbers a CPU of the guest (it has two). Not the rest of
-     * ConsumerProgramsIT: its other programs read the seven /proc files that CgroupV2ViewIT and ProcViewMountIT
-     * cover, and need python3, node, nginx and node_exporter, which the guest does not have.
+     * ConsumerProgramsIT: its other programs read the seven /proc files, which CgroupV2ViewIT and ProcViewMountIT
+     * cover on v2, and several of them (python3, node, nginx, node_exporter) are not in the guest.
      */
     static final List<String> CPU_DIRECTORY_TESTS = List.of(
             "ConsumerProgramsIT#lscpuShowsOneCpuAndNoneOffLine",
