@@ -28,19 +28,23 @@ mirror="$( { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/s
 [ -n "$mirror" ] || { echo "build-guest: no Debian mirror in /etc/apt/sources.list*" >&2; exit 1; }
 
 # What the tests run inside the guest: the daemon (a JRE, libfuse2, fusermount), runc, the tools the view
-# tests and scripts/make-rootfs.sh use (procps, busybox-static, dash, coreutils, getconf), kmod for 9p/fuse.
+# tests and scripts/make-rootfs.sh use (procps, busybox-static, dash, coreutils, getconf), kmod for 9p/fuse,
+# and the CPU directory's readers of ConsumerProgramsIT: lscpu (util-linux), mpstat (sysstat), htop drawn in a
+# tmux pane (terminfo from ncurses-base).
 packages=(
   linux-image-amd64 initramfs-tools kmod
   openjdk-17-jre-headless libfuse2 fuse
   runc procps busybox-static util-linux coreutils dash libc-bin ncurses-base
+  sysstat htop tmux
 )
 
 started=$(date +%s)
 mkdir -p "$cache"
 work="$(mktemp -d "$cache/build.XXXXXX")"
-# debootstrap mounts proc (and more) inside the tree; never let rm walk into them.
+# debootstrap mounts proc (and more) inside the tree; never let rm walk into them. (No mount left is the usual
+# case: a bare grep would fail there and, under set -e, end the trap before the rm, leaving the tree behind.)
 cleanup() {
-  grep -o " $work/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+  { grep -o " $work/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT

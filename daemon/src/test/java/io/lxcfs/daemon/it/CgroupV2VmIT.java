@@ -35,12 +35,28 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CgroupV2VmIT {
 
     /**
-     * What v2 changes: every file's readers (CgroupV2ViewIT, ProcViewMountIT), load sampling, runc's v2 cgroups.
+     * The consumer tier's checks of the CPU directory, the same tests as on the v1 host: a 0.5-CPU quota is
+     * {@code cpu.max} here, and the cpuset case renumbers a CPU of the guest (it has two). Not the rest of
+     * ConsumerProgramsIT: its other programs read the seven /proc files, which CgroupV2ViewIT and ProcViewMountIT
+     * cover on v2, and several of them (python3, node, nginx, node_exporter) are not in the guest.
+     */
+    static final List<String> CPU_DIRECTORY_TESTS = List.of(
+            "ConsumerProgramsIT#lscpuShowsOneCpuAndNoneOffLine",
+            "ConsumerProgramsIT#getconfConfCountsOneCpuAndNprocAllFallsBackToTheAffinity",
+            "ConsumerProgramsIT#nprocFollowsAffinityNotTheQuota",
+            "ConsumerProgramsIT#mpstatSaysOneCpu",
+            "ConsumerProgramsIT#htopDrawsOneCpuMeter",
+            "ConsumerProgramsIT#withCpusetOneTheOneCpuIsTheHostsCpu1RenumberedAsZero");
+
+    /**
+     * What v2 changes: every file's readers (CgroupV2ViewIT, ProcViewMountIT), the CPU directory's readers
+     * ({@link #CPU_DIRECTORY_TESTS}), load sampling, runc's v2 cgroups.
      * Not RestartIT: re-attaching is mount-namespace work, the same on v1 and v2, and its daemon restarts cost
      * six emulated minutes (and on the guest's 6.1 kernel, without MOVE_MOUNT_BENEATH, a re-attach shows the
      * host's file for a moment, which its crash test rejects; see docs/vm-tests.md).
      */
-    static final List<String> GUEST_TESTS = List.of("CgroupV2ViewIT", "ProcViewMountIT", "LoadavgIT", "RuncContainerIT");
+    static final List<String> GUEST_TESTS = Stream.concat(
+            Stream.of("CgroupV2ViewIT", "ProcViewMountIT", "LoadavgIT", "RuncContainerIT"), CPU_DIRECTORY_TESTS.stream()).toList();
 
     @Test
     void theCgroupItsPassOnARealCgroupV2Kernel() throws Exception {

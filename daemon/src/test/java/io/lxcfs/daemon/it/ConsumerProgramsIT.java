@@ -30,6 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must move. Programs that cannot be virtualized by a /proc view (busybox {@code free}: sysinfo(2); {@code nproc}:
  * CPU affinity) are asserted to show the host.
  *
+ * <p>The CPU directory's tests (lscpu, getconf, nproc, mpstat, htop, the renumbered cpuset) also run on cgroup v2 in
+ * the VM tier's guest ({@link CgroupV2VmIT#CPU_DIRECTORY_TESTS}), where the quota is {@code cpu.max} and "the host"
+ * is the guest's kernel.
+ *
  * <p>How they read (measured with strace): busybox {@code cat} copies with sendfile(2), which stops at st_size;
  * GNU {@code cat}/{@code head}/{@code dd} use read(2); procps {@code top}, {@code vmstat} and {@code free -s} open
  * /proc/stat and /proc/meminfo once and re-read them with lseek(0) + read ({@code top} reads meminfo every 3 s,
