@@ -504,8 +504,12 @@ class ChartPodsIT {
             second.awaitProbe("readinessProbe"); // UP only after it took over the mount and re-attached the demo pod
             int before = reads(out);
             awaitReads(out, before + 20);
+            // The first pod's keeper handed the connection over and runs a retired JVM: live, never ready.
+            daemon.awaitProbe("livenessProbe");
+            assertTrue(daemon.logs().contains("lxcfs-keeper: retired"), daemon.logs());
             assertNotEquals(200, daemon.probeOnce(daemon.plan.probes().get("readinessProbe")),
                     "the first daemon is retired (not ready) once the second took over");
+            assertTrue(second.logs().contains("handed over by the previous daemon"), second.logs());
             assertEquals(0, daemon.stop(), "the first daemon exits 0 on SIGTERM\n" + daemon.logs());
             int afterStop = reads(out);
             awaitReads(out, afterStop + 40);
