@@ -18,14 +18,6 @@ public final class TaskReader {
         return sampleThreads(dir).counts();
     }
 
-    /**
-     * As {@link #countThreads(CgroupDir)}, with {@code readerTid} counted as running: it is blocked in
-     * our FUSE read right now, where the kernel's own file would have seen it running.
-     */
-    public TaskCounts countThreads(CgroupDir dir, long readerTid) throws IOException {
-        return sampleThreads(dir).countsFor(readerTid);
-    }
-
     /** Every thread of the cgroup and its descendants with its state; threads that exit meanwhile are left out. */
     public ThreadSample sampleThreads(CgroupDir dir) throws IOException {
         Acc acc = new Acc();

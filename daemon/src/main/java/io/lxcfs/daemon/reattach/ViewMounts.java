@@ -21,9 +21,9 @@ import java.util.function.Predicate;
  */
 public final class ViewMounts {
 
-    public static final String FS_TYPE = "fuse.lxcfs-k8s";
-    /** The mount source (FUSE {@code fsname}) of views from daemons that named no installation. */
+    /** Our file system's name: the FUSE subtype, and the mount source of views from daemons that named no installation. */
     public static final String SOURCE = "lxcfs-k8s";
+    public static final String FS_TYPE = "fuse." + SOURCE;
     private static final String INSTALLATION_SEPARATOR = "@";
 
     /**

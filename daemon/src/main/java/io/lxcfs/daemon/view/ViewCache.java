@@ -75,10 +75,6 @@ public final class ViewCache {
         this.nextSweep = clock.getAsLong() + SWEEP_INTERVAL_NANOS;
     }
 
-    boolean enabled() {
-        return ttl > 0;
-    }
-
     /** The container's current snapshot (a fresh, empty one once the last has expired); null when disabled. */
     Snapshot snapshot(String containerKey) {
         if (ttl <= 0) {
