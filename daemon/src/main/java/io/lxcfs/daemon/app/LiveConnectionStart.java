@@ -31,7 +31,18 @@ final class LiveConnectionStart {
     private static final Logger LOG = Logger.getLogger(LiveConnectionStart.class);
 
     /** What was started before Quarkus; the view's metrics plug in when the registry exists. */
-    record Started(ViewParts parts, FuseServer server, InitState live, DeferredReadListener listener) { }
+    record Started(ViewParts parts, FuseServer server, InitState live, DeferredReadListener listener, String settings) { }
+
+    /**
+     * The settings the early server was built from. Read early: system properties, environment and the jar's
+     * application.properties; Quarkus' other sources (a .env file, config/application.properties in the working
+     * directory) only at StartupEvent, where {@link ViewDaemon} warns if they changed one of these.
+     */
+    static String viewSettings(DaemonConfig c) {
+        return String.join(" ", "cgroup-root=" + c.cgroupRoot(), "proc-root=" + c.procRoot(), "sys-root=" + c.sysRoot(),
+                "cgroup-namespace-root=" + c.cgroupNamespaceRoot().orElse(""), "passthrough=" + c.passthrough(),
+                "fuse-options=" + c.fuseOptions(), "fuse-resend=" + c.fuseResend());
+    }
 
     private static volatile Started started;
 
@@ -62,7 +73,7 @@ final class LiveConnectionStart {
                     config.fuseOptions(), config.fuseResend());
             server.initialized(live);
             server.start();
-            started = new Started(parts, server, live, listener);
+            started = new Started(parts, server, live, listener, viewSettings(config));
             keeper.report("serving");
         } catch (RuntimeException | IOException e) {
             LOG.warn("could not serve the live connection before start-up; serving it at start-up instead", e);

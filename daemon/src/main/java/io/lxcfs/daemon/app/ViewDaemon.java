@@ -78,6 +78,11 @@ public class ViewDaemon {
         metrics = new ViewMetrics(registry);
         if (early != null) {
             early.listener().forwardTo(metrics);
+            String now = LiveConnectionStart.viewSettings(config);
+            if (!now.equals(early.settings())) {
+                LOG.warnf("the live connection is served with the settings read before start-up (%s), not %s: "
+                        + "set lxcfs.* as system properties or environment variables", early.settings(), now);
+            }
         }
         reconciler = new Reconciler(Path.of(config.procRoot()), Path.of(config.reconcile().helper()),
                 config.reconcile().timeout(), new ReattachMetrics(registry));
