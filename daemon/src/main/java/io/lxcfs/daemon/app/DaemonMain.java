@@ -21,6 +21,12 @@ public class DaemonMain implements QuarkusApplication {
     @Inject
     ViewDaemon daemon;
 
+    /** A JVM the keeper started on the live connection serves it first (LiveConnectionStart), then boots Quarkus. */
+    public static void main(String... args) {
+        LiveConnectionStart.serveIfLive(System.getenv());
+        Quarkus.run(DaemonMain.class, args);
+    }
+
     @Override
     public int run(String... args) {
         Signal.handle(new Signal("TERM"), signal -> {

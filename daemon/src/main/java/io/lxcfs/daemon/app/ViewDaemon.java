@@ -1,16 +1,8 @@
 package io.lxcfs.daemon.app;
 
-import io.lxcfs.daemon.cgroup.CgroupHierarchy;
-import io.lxcfs.daemon.cgroup.CgroupLayout;
-import io.lxcfs.daemon.cgroup.CgroupResolver;
-import io.lxcfs.daemon.cgroup.FileSource;
-import io.lxcfs.daemon.cgroup.NamespaceRootFinder;
-import io.lxcfs.daemon.cgroup.ProcCgroupFile;
-import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fuse.FuseDevice;
 import io.lxcfs.daemon.fuse.FuseServer;
 import io.lxcfs.daemon.fuse.InitState;
-import io.lxcfs.daemon.host.LinuxFileSource;
 import io.lxcfs.daemon.loadavg.ContainerTracker;
 import io.lxcfs.daemon.reattach.HelperReport;
 import io.lxcfs.daemon.reattach.MountInfo;
@@ -29,9 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,16 +70,20 @@ public class ViewDaemon {
     }
 
     void onStart(@Observes StartupEvent event) throws IOException {
-        FileSource files = new LinuxFileSource();
-        CgroupLayout layout = withNamespaceRoots(files, CgroupLayout.detect(files, config.cgroupRoot()));
-        LOG.infof("cgroup layout %s under %s", layout.kind(), config.cgroupRoot());
-        TaskReader tasks = new TaskReader(files, config.procRoot());
-        ContainerTracker tracker = new ContainerTracker(files, tasks);
-        view = new ProcView(files, config.procRoot(), config.sysRoot(),
-                new CgroupResolver(files, config.procRoot(), layout), tracker);
-        view.setPassthrough(config.passthrough());
-
+        // A live connection may be served already, since before Quarkus booted (LiveConnectionStart): take it over.
+        LiveConnectionStart.Started early = LiveConnectionStart.take();
+        ViewParts parts = early != null ? early.parts() : ViewParts.build(config);
+        view = parts.view();
+        ContainerTracker tracker = parts.tracker();
         metrics = new ViewMetrics(registry);
+        if (early != null) {
+            early.listener().forwardTo(metrics);
+            String now = LiveConnectionStart.viewSettings(config);
+            if (!now.equals(early.settings())) {
+                LOG.warnf("the live connection is served with the settings read before start-up (%s), not %s: "
+                        + "set lxcfs.* as system properties or environment variables", early.settings(), now);
+            }
+        }
         reconciler = new Reconciler(Path.of(config.procRoot()), Path.of(config.reconcile().helper()),
                 config.reconcile().timeout(), new ReattachMetrics(registry));
         Gauge.builder("lxcfs.view.active", this, d -> d.state == State.ACTIVE ? 1 : 0)
@@ -125,7 +119,7 @@ public class ViewDaemon {
         }, period, period, TimeUnit.MILLISECONDS);
 
         if (config.mount()) {
-            mount();
+            mount(early);
         }
     }
 
@@ -134,7 +128,7 @@ public class ViewDaemon {
      * is there (a live predecessor's: MOVE_MOUNT_BENEATH, no gap), then re-attaches every container to it.
      * Readiness turns UP only after that first pass. See docs/restarts-and-upgrades.md.
      */
-    private void mount() throws IOException {
+    private void mount(LiveConnectionStart.Started early) throws IOException {
         Path mountPath = Path.of(config.mountPath());
         if (keeper.retired()) {
             state = State.RETIRED;
@@ -143,7 +137,7 @@ public class ViewDaemon {
         }
         viewSource = ViewMounts.source(config.installation().orElse(mountPath.toAbsolutePath().normalize().toString()));
         if (keeper.liveState().isPresent() && keeper.fuseFd().isPresent()) {
-            serveLiveConnection(mountPath, InitState.parse(keeper.liveState().get()));
+            serveLiveConnection(mountPath, InitState.parse(keeper.liveState().get()), early);
             return;
         }
         // The views found at the mount path, dead or alive, before a dead one is detached: our predecessors.
@@ -196,12 +190,16 @@ public class ViewDaemon {
      * The keeper gave us the node's live connection (a predecessor JVM died, or a predecessor daemon handed it
      * over): serve it as it is, mounts and open files included.
      */
-    private void serveLiveConnection(Path mountPath, InitState live) throws IOException {
+    private void serveLiveConnection(Path mountPath, InitState live, LiveConnectionStart.Started early) throws IOException {
         mountPathReal = mountPath.toRealPath();
-        server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), view, metrics, config.fuseOptions(),
-                config.fuseResend());
-        server.initialized(live);
-        server.start();
+        if (early != null) {
+            server = early.server(); // serving since before Quarkus booted; the keeper was told then
+        } else {
+            server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), view, metrics, config.fuseOptions(),
+                    config.fuseResend());
+            server.initialized(live);
+            server.start();
+        }
         // Requests the predecessor had read and not answered: its keeper asked the kernel to send them again
         // (FUSE_NOTIFY_RESEND) once that JVM was gone; they come to us with bit 63 in their id.
         viewDevice = live.device();
@@ -210,7 +208,9 @@ public class ViewDaemon {
                 keeper.restarts() > 0 ? ", after " + keeper.restarts() + " JVM restart(s)" : "");
         mounted = true;
         this.state = State.ACTIVE;
-        keeper.report("serving");
+        if (early == null) {
+            keeper.report("serving");
+        }
         startReconciling();
     }
 
@@ -318,57 +318,6 @@ public class ViewDaemon {
         if (mounted) {
             LOG.infof(state == State.RETIRED ? "stopping (retired): the mount path belongs to the successor"
                     : "stopping: the view stays mounted at %s until a new daemon takes over", config.mountPath());
-        }
-    }
-
-    /** In a private cgroup namespace, /proc/<pid>/cgroup paths are relative to our namespace root: find it. */
-    private CgroupLayout withNamespaceRoots(FileSource files, CgroupLayout layout) {
-        Map<String, String> roots = new HashMap<>();
-        if (config.cgroupNamespaceRoot().isPresent()) {
-            layout.distinctHierarchies().forEach(h -> roots.put(h.mountDir(), config.cgroupNamespaceRoot().get()));
-            return layout.withNamespaceRoots(roots);
-        }
-        if (!inPrivateCgroupNamespace()) {
-            return layout;
-        }
-        long pid = ProcessHandle.current().pid();
-        ProcCgroupFile own;
-        try {
-            own = ProcCgroupFile.parse(files.read(config.procRoot() + "/self/cgroup"));
-        } catch (IOException e) {
-            LOG.warn("cannot read our own cgroup; assuming the host cgroup namespace", e);
-            return layout;
-        }
-        NamespaceRootFinder finder = new NamespaceRootFinder(files);
-        for (CgroupHierarchy h : layout.distinctHierarchies()) {
-            String ownPath = h.unified() ? own.unifiedPath() : ownV1Path(own, layout, h);
-            String root = ownPath == null ? null : finder.find(h, pid, ownPath);
-            if (root != null) {
-                roots.put(h.mountDir(), root);
-                LOG.infof("private cgroup namespace: root of %s is %s", h.mountDir(), root);
-            } else {
-                LOG.warnf("private cgroup namespace, but our cgroup in %s was not found", h.mountDir());
-            }
-        }
-        return layout.withNamespaceRoots(roots);
-    }
-
-    private static String ownV1Path(ProcCgroupFile own, CgroupLayout layout, CgroupHierarchy h) {
-        for (io.lxcfs.daemon.cgroup.Controller c : io.lxcfs.daemon.cgroup.Controller.values()) {
-            if (h.equals(layout.hierarchy(c))) {
-                return own.v1Path(c.v1Name);
-            }
-        }
-        return null;
-    }
-
-    private boolean inPrivateCgroupNamespace() {
-        try {
-            Path self = Files.readSymbolicLink(Path.of(config.procRoot(), "self/ns/cgroup"));
-            Path init = Files.readSymbolicLink(Path.of(config.procRoot(), "1/ns/cgroup"));
-            return !self.equals(init);
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
         }
     }
 
