@@ -69,15 +69,22 @@ final class LiveConnectionStart {
             InitState live = InitState.parse(keeper.liveState().get());
             ViewParts parts = ViewParts.build(config);
             DeferredReadListener listener = new DeferredReadListener();
-            FuseServer server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), parts.view(), listener,
-                    config.fuseOptions(), config.fuseResend());
-            server.initialized(live);
-            server.start();
+            FuseServer server = serve(config, keeper, live, parts.view(), listener);
             started = new Started(parts, server, live, listener, viewSettings(config));
             keeper.report("serving");
         } catch (RuntimeException | IOException e) {
             LOG.warn("could not serve the live connection before start-up; serving it at start-up instead", e);
         }
+    }
+
+    /** Serves the keeper's live connection, whose INIT happened before this JVM. */
+    static FuseServer serve(DaemonConfig config, KeeperLink keeper, InitState live, io.lxcfs.daemon.view.ProcView view,
+                            ReadListener listener) {
+        FuseServer server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), view, listener,
+                config.fuseOptions(), config.fuseResend());
+        server.initialized(live);
+        server.start();
+        return server;
     }
 
     /** The server started before Quarkus, once (null when none was). */

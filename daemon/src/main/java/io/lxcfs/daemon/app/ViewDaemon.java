@@ -135,7 +135,6 @@ public class ViewDaemon {
             LOG.infof("retired: this daemon's keeper handed the view at %s on to a successor; health only", mountPath);
             return;
         }
-        viewSource = ViewMounts.source(config.installation().orElse(mountPath.toAbsolutePath().normalize().toString()));
         if (keeper.liveState().isPresent() && keeper.fuseFd().isPresent()) {
             serveLiveConnection(mountPath, InitState.parse(keeper.liveState().get()), early);
             return;
@@ -192,13 +191,11 @@ public class ViewDaemon {
      */
     private void serveLiveConnection(Path mountPath, InitState live, LiveConnectionStart.Started early) throws IOException {
         mountPathReal = mountPath.toRealPath();
+        viewSource = ViewMounts.source(config.installation().orElse(mountPathReal.toString()));
         if (early != null) {
             server = early.server(); // serving since before Quarkus booted; the keeper was told then
         } else {
-            server = FuseServer.forView(FuseDevice.inherited(keeper.fuseFd().getAsInt()), view, metrics, config.fuseOptions(),
-                    config.fuseResend());
-            server.initialized(live);
-            server.start();
+            server = LiveConnectionStart.serve(config, keeper, live, view, metrics);
         }
         // Requests the predecessor had read and not answered: its keeper asked the kernel to send them again
         // (FUSE_NOTIFY_RESEND) once that JVM was gone; they come to us with bit 63 in their id.
