@@ -1,10 +1,9 @@
 package io.lxcfs.daemon.app;
 
-import io.lxcfs.daemon.cgroup.CgroupHierarchy;
 import io.lxcfs.daemon.cgroup.CgroupLayout;
+import io.lxcfs.daemon.cgroup.CgroupNamespaceRoots;
 import io.lxcfs.daemon.cgroup.CgroupResolver;
 import io.lxcfs.daemon.cgroup.FileSource;
-import io.lxcfs.daemon.cgroup.NamespaceRootFinder;
 import io.lxcfs.daemon.cgroup.ProcCgroupFile;
 import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.host.LinuxFileSource;
@@ -15,8 +14,6 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The view and the container tracker behind it, built from the configuration alone: by {@link ViewDaemon} at
@@ -40,43 +37,23 @@ record ViewParts(ProcView view, ContainerTracker tracker) {
 
     /** In a private cgroup namespace, /proc/<pid>/cgroup paths are relative to our namespace root: find it. */
     private static CgroupLayout withNamespaceRoots(DaemonConfig config, FileSource files, CgroupLayout layout) {
-        Map<String, String> roots = new HashMap<>();
         if (config.cgroupNamespaceRoot().isPresent()) {
-            layout.distinctHierarchies().forEach(h -> roots.put(h.mountDir(), config.cgroupNamespaceRoot().get()));
-            return layout.withNamespaceRoots(roots);
+            return CgroupNamespaceRoots.configured(layout, config.cgroupNamespaceRoot().get()).applyTo(layout);
         }
         if (!inPrivateCgroupNamespace(config)) {
             return layout;
         }
-        long pid = ProcessHandle.current().pid();
         ProcCgroupFile own;
         try {
             own = ProcCgroupFile.parse(files.read(config.procRoot() + "/self/cgroup"));
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             LOG.warn("cannot read our own cgroup; assuming the host cgroup namespace", e);
             return layout;
         }
-        NamespaceRootFinder finder = new NamespaceRootFinder(files);
-        for (CgroupHierarchy h : layout.distinctHierarchies()) {
-            String ownPath = h.unified() ? own.unifiedPath() : ownV1Path(own, layout, h);
-            String root = ownPath == null ? null : finder.find(h, pid, ownPath);
-            if (root != null) {
-                roots.put(h.mountDir(), root);
-                LOG.infof("private cgroup namespace: root of %s is %s", h.mountDir(), root);
-            } else {
-                LOG.warnf("private cgroup namespace, but our cgroup in %s was not found", h.mountDir());
-            }
-        }
-        return layout.withNamespaceRoots(roots);
-    }
-
-    private static String ownV1Path(ProcCgroupFile own, CgroupLayout layout, CgroupHierarchy h) {
-        for (io.lxcfs.daemon.cgroup.Controller c : io.lxcfs.daemon.cgroup.Controller.values()) {
-            if (h.equals(layout.hierarchy(c))) {
-                return own.v1Path(c.v1Name);
-            }
-        }
-        return null;
+        CgroupNamespaceRoots roots = CgroupNamespaceRoots.discover(files, layout, ProcessHandle.current().pid(), own);
+        roots.found().forEach((dir, root) -> LOG.infof("private cgroup namespace: root of %s is %s", dir, root));
+        roots.notFound().forEach(dir -> LOG.warnf("private cgroup namespace, but our cgroup in %s was not found", dir));
+        return roots.applyTo(layout);
     }
 
     private static boolean inPrivateCgroupNamespace(DaemonConfig config) {

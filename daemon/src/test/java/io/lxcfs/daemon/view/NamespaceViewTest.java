@@ -1,20 +1,18 @@
 package io.lxcfs.daemon.view;
 
-import io.lxcfs.daemon.cgroup.CgroupHierarchy;
 import io.lxcfs.daemon.cgroup.CgroupLayout;
-import io.lxcfs.daemon.cgroup.NamespaceRootFinder;
+import io.lxcfs.daemon.cgroup.CgroupNamespaceRoots;
+import io.lxcfs.daemon.cgroup.ProcCgroupFile;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * The daemon in a private cgroup namespace (LXCFS issue #598): callers' /proc/<pid>/cgroup paths are relative
@@ -36,15 +34,14 @@ class NamespaceViewTest {
         t = new FixtureTree(tmp);
     }
 
-    /** Namespace roots for every hierarchy, as the daemon's start-up would discover them. */
-    Map<String, String> roots(CgroupLayout layout, String ownNsPath) {
-        NamespaceRootFinder finder = new NamespaceRootFinder(t.fs());
-        Map<String, String> roots = new HashMap<>();
-        for (CgroupHierarchy h : layout.distinctHierarchies()) {
-            String root = finder.find(h, DAEMON_PID, ownNsPath);
-            assertNotNull(root, h.mountDir());
-            roots.put(h.mountDir(), root);
-        }
+    /**
+     * Namespace roots for every hierarchy, discovered as the daemon's start-up does, from the daemon's own
+     * {@code /proc/self/cgroup} ({@code ownCgroupFile}); every hierarchy must have one.
+     */
+    CgroupNamespaceRoots roots(CgroupLayout layout, String ownCgroupFile) {
+        CgroupNamespaceRoots roots = CgroupNamespaceRoots.discover(t.fs(), layout, DAEMON_PID,
+                ProcCgroupFile.parse(ownCgroupFile));
+        assertEquals(List.of(), roots.notFound());
         return roots;
     }
 
@@ -63,10 +60,10 @@ class NamespaceViewTest {
     void v2CallerOutsideTheDaemonsNamespaceResolvesToItsRealCgroup() throws Exception {
         v2Tree();
         CgroupLayout layout = t.layout();
-        Map<String, String> roots = roots(layout, "/");
-        assertEquals(DAEMON_CG, roots.get(t.cgroup));
+        CgroupNamespaceRoots roots = roots(layout, FixtureTree.cgroupV2("/"));
+        assertEquals(DAEMON_CG, roots.found().get(t.cgroup));
         t.process(PID, "0::/../../../burstable/podx/ctrx\n", 900_000, 1);
-        RenderResult r = meminfo(layout.withNamespaceRoots(roots));
+        RenderResult r = meminfo(roots.applyTo(layout));
         assertEquals(RenderResult.Source.CONTAINER, r.source(), r.fallbackReason());
         assertEquals("MemTotal:         131072 kB", text(r).lines().findFirst().orElseThrow());
     }
@@ -76,10 +73,10 @@ class NamespaceViewTest {
         // The namespace was created at the pod level; the daemon's own path in it is "/ctrdaemon".
         v2Tree();
         CgroupLayout layout = t.layout();
-        Map<String, String> roots = roots(layout, "/ctrdaemon");
-        assertEquals("/kubepods/besteffort/poddaemon", roots.get(t.cgroup));
+        CgroupNamespaceRoots roots = roots(layout, FixtureTree.cgroupV2("/ctrdaemon"));
+        assertEquals("/kubepods/besteffort/poddaemon", roots.found().get(t.cgroup));
         t.process(PID, "0::/../../burstable/podx/ctrx\n", 900_000, 1);
-        RenderResult r = meminfo(layout.withNamespaceRoots(roots));
+        RenderResult r = meminfo(roots.applyTo(layout));
         assertEquals("MemTotal:         131072 kB", text(r).lines().findFirst().orElseThrow());
     }
 
@@ -89,7 +86,7 @@ class NamespaceViewTest {
         t.v2Cgroup(DAEMON_CG + "/sidecar").procs(PID).threads(PID).set("memory.max", "67108864\n");
         CgroupLayout layout = t.layout();
         t.process(PID, "0::/sidecar\n", 900_000, 1);
-        RenderResult r = meminfo(layout.withNamespaceRoots(roots(layout, "/")));
+        RenderResult r = meminfo(roots(layout, FixtureTree.cgroupV2("/")).applyTo(layout));
         assertEquals("MemTotal:          65536 kB", text(r).lines().findFirst().orElseThrow());
     }
 
@@ -112,12 +109,12 @@ class NamespaceViewTest {
         t.v1Cgroup(FixtureTree.V1_CPUSET, DAEMON_CG).procs();
         t.file("sys/fs/cgroup/cpuset/cgroup.procs", "1\n" + DAEMON_PID + "\n");
         CgroupLayout layout = t.layout();
-        Map<String, String> roots = roots(layout, "/");
-        assertEquals(DAEMON_CG, roots.get(t.cgroup + "/memory"));
-        assertEquals("/", roots.get(t.cgroup + "/cpuset"));
+        CgroupNamespaceRoots roots = roots(layout, FixtureTree.cgroupV1("/"));
+        assertEquals(DAEMON_CG, roots.found().get(t.cgroup + "/memory"));
+        assertEquals("/", roots.found().get(t.cgroup + "/cpuset"));
         String rel = "/../../../burstable/podx/ctrx";
         t.process(PID, FixtureTree.cgroupV1(rel).replace("9:cpuset:" + rel, "9:cpuset:" + CALLER_CG), 900_000, 1);
-        ProcView v = t.view(layout.withNamespaceRoots(roots));
+        ProcView v = t.view(roots.applyTo(layout));
         assertEquals("MemTotal:         262144 kB", text(v.render(ProcFile.MEMINFO, PID)).lines().findFirst().get());
         assertEquals("0\n", text(v.render(ProcFile.CPU_ONLINE, PID)));
         assertEquals(RenderResult.Source.CONTAINER, v.render(ProcFile.STAT, PID).source());
@@ -129,10 +126,10 @@ class NamespaceViewTest {
         t.v1Container(DAEMON_CG).procs(DAEMON_PID);
         t.v1Container(CALLER_CG).procs(PID).memory.set("memory.limit_in_bytes", "268435456\n");
         CgroupLayout layout = t.layout();
-        Map<String, String> roots = roots(layout, "/");
-        assertEquals(DAEMON_CG, roots.get(t.cgroup + "/unified"));
+        CgroupNamespaceRoots roots = roots(layout, FixtureTree.cgroupHybrid("/"));
+        assertEquals(DAEMON_CG, roots.found().get(t.cgroup + "/unified"));
         t.process(PID, FixtureTree.cgroupHybrid("/../../../burstable/podx/ctrx"), 900_000, 1);
-        RenderResult r = meminfo(layout.withNamespaceRoots(roots));
+        RenderResult r = meminfo(roots.applyTo(layout));
         assertEquals("MemTotal:         262144 kB", text(r).lines().findFirst().orElseThrow());
     }
 
@@ -147,7 +144,7 @@ class NamespaceViewTest {
         CgroupLayout layout = t.layout();
         t.process(PID, "0::/../../../kubepods-burstable.slice/kubepods-burstable-podc_d.slice/cri-containerd-e2.scope\n",
                 900_000, 1);
-        RenderResult r = meminfo(layout.withNamespaceRoots(roots(layout, "/")));
+        RenderResult r = meminfo(roots(layout, FixtureTree.cgroupV2("/")).applyTo(layout));
         assertEquals("MemTotal:         262144 kB", text(r).lines().findFirst().orElseThrow());
     }
 }
