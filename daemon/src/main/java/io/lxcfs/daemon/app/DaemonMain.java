@@ -30,7 +30,7 @@ public class DaemonMain implements QuarkusApplication {
     @Override
     public int run(String... args) {
         Signal.handle(new Signal("TERM"), signal -> {
-            if (daemon.refreshState() == ViewDaemon.State.RETIRED) {
+            if (daemon.state() == Handover.State.RETIRED) {
                 LOG.info("SIGTERM while retired: exiting now");
                 Runtime.getRuntime().halt(0);
             }

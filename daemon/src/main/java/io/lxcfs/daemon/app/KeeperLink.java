@@ -15,27 +15,16 @@ import java.util.OptionalInt;
  * connection's state when it is already live (a predecessor JVM or daemon served it), and where to report
  * {@code state <token>} and {@code serving}. Without a keeper every field is empty and the JVM mounts a
  * connection of its own, as a daemon started by hand does. docs/restarts-and-upgrades.md.
+ *
+ * @param liveState  the live connection's {@link io.lxcfs.daemon.fuse.InitState} token: serve it, do not mount
+ * @param retired    this JVM runs beside a keeper that handed the connection on: health only, no FUSE
+ * @param restarts   JVMs of this keeper that died and were replaced before this one
+ * @param handedOver whether this keeper took the connection over from a predecessor's
  */
-final class KeeperLink {
+record KeeperLink(OptionalInt fuseFd, OptionalInt reportFd, Optional<String> liveState, boolean retired,
+                  int restarts, boolean handedOver) {
 
     private static final Logger LOG = Logger.getLogger(KeeperLink.class);
-
-    private final OptionalInt fuseFd;
-    private final OptionalInt reportFd;
-    private final Optional<String> liveState;
-    private final boolean retired;
-    private final int restarts;
-    private final boolean handedOver;
-
-    private KeeperLink(OptionalInt fuseFd, OptionalInt reportFd, Optional<String> liveState, boolean retired,
-                       int restarts, boolean handedOver) {
-        this.fuseFd = fuseFd;
-        this.reportFd = reportFd;
-        this.liveState = liveState;
-        this.retired = retired;
-        this.restarts = restarts;
-        this.handedOver = handedOver;
-    }
 
     static KeeperLink fromEnvironment(Map<String, String> env) {
         return new KeeperLink(number(env, "LXCFS_FUSE_FD"), number(env, "LXCFS_KEEPER_FD"),
@@ -52,34 +41,6 @@ final class KeeperLink {
             LOG.warnf("ignoring %s=%s: not a number", name, v);
             return OptionalInt.empty();
         }
-    }
-
-    boolean present() {
-        return reportFd.isPresent();
-    }
-
-    OptionalInt fuseFd() {
-        return fuseFd;
-    }
-
-    /** The live connection's {@link io.lxcfs.daemon.fuse.InitState} token: serve it, do not mount. */
-    Optional<String> liveState() {
-        return liveState;
-    }
-
-    /** This JVM runs beside a keeper that handed the connection on: health only, no FUSE. */
-    boolean retired() {
-        return retired;
-    }
-
-    /** JVMs of this keeper that died and were replaced before this one. */
-    int restarts() {
-        return restarts;
-    }
-
-    /** Whether this keeper took the connection over from a predecessor's. */
-    boolean handedOver() {
-        return handedOver;
     }
 
     /** One line to the keeper; a keeper gone is logged, never fatal (the JVM still serves). */
