@@ -1,7 +1,6 @@
 package io.lxcfs.daemon.cgroup;
 
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +16,9 @@ class CgroupNamespaceRootsTest {
 
     static final long DAEMON_PID = 4242;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
+    CgroupNamespaceRootsTest(@TempDir Path tmp) {
         t = new FixtureTree(tmp);
     }
 
