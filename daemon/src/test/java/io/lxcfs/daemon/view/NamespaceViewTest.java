@@ -4,7 +4,6 @@ import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.cgroup.CgroupNamespaceRoots;
 import io.lxcfs.daemon.cgroup.ProcCgroupFile;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,12 +24,9 @@ class NamespaceViewTest {
     static final String CALLER_CG = "/kubepods/burstable/podx/ctrx";
     static final long PID = 8100;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
+    NamespaceViewTest(@TempDir Path tmp) {
         t = new FixtureTree(tmp);
     }
 
