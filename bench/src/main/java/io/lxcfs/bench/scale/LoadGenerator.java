@@ -21,18 +21,21 @@ public final class LoadGenerator implements AutoCloseable {
     private String ready;
     private boolean closed;
 
-    private LoadGenerator(Process process, Path containersFile) {
+    private final Path binary;
+
+    private LoadGenerator(Path binary, Process process, Path containersFile) {
+        this.binary = binary;
         this.process = process;
         this.containersFile = containersFile;
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
     /** Starts the containers; returns once each has joined its cgroups, started its threads and read {@code viewFile}. */
-    public static LoadGenerator start(Path binary, ScaleCgroups cgroups, int threadsPerContainer, Path viewFile) throws IOException {
+    public static LoadGenerator start(Path binary, ScaleContainers cgroups, int threadsPerContainer, Path viewFile) throws IOException {
         Path containers = cgroups.writeContainersFile();
         Process p = new ProcessBuilder(binary.toString(), Integer.toString(threadsPerContainer), viewFile.toString(),
                 containers.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        LoadGenerator g = new LoadGenerator(p, containers);
+        LoadGenerator g = new LoadGenerator(binary, p, containers);
         try {
             String ready = g.out.readLine();
             if (ready == null || !ready.startsWith("ready ")) {
@@ -52,6 +55,30 @@ public final class LoadGenerator implements AutoCloseable {
     /** Its "ready containers=... threads=... failed=0" line. */
     public String ready() {
         return ready;
+    }
+
+    /**
+     * The floor: the system calls of one sampler pass over these containers made from C (best of three), as
+     * {@code floor containers=.. threads=.. active=.. cpu_ms=.. user_ms=.. sys_ms=..}.
+     */
+    public String floor() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(binary.toString(), "--floor", containersFile.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0 || !line.startsWith("floor ")) {
+            throw new IllegalStateException("loadavg-scale-load --floor: " + line);
+        }
+        return line;
+    }
+
+    /** A {@code key=value} field of a line of this program. */
+    public static double field(String line, String key) {
+        for (String f : line.split(" ")) {
+            if (f.startsWith(key + "=")) {
+                return Double.parseDouble(f.substring(key.length() + 1));
+            }
+        }
+        throw new IllegalArgumentException("no " + key + " in " + line);
     }
 
     @Override
