@@ -82,6 +82,7 @@ public final class LoadavgScaleBench {
             long t0 = System.nanoTime();
             ScaleContainers cgroups = ScaleContainers.create(containers);
             cleanup.push(cgroups);
+            System.out.println("  pids.max: " + cgroups.pidsLimits(perContainer));
             LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, daemon.mountPath().resolve("proc/loadavg"));
             cleanup.push(generator);
             long inCgroups = cgroups.threads();
@@ -108,7 +109,11 @@ public final class LoadavgScaleBench {
             r.print();
         } finally {
             cleanUp();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // SIGTERM/SIGINT: the hook has cleaned up (or is doing so) already
+            }
         }
     }
 

@@ -59,6 +59,23 @@ public final class ScaleContainers implements AutoCloseable {
         return sum;
     }
 
+    /**
+     * The pids limits on the containers' threads: a container's own {@code pids.max} and its ancestors' (the root
+     * has none). Each container holds its own threads only, so any limit at or above its thread count is enough.
+     */
+    public String pidsLimits(int threadsPerContainer) throws IOException {
+        StringBuilder b = new StringBuilder();
+        Path root = TestCgroup.ROOT.resolve(TestCgroup.V2 ? "" : "pids");
+        for (Path d = threadsDir(cgroups.get(0)); d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+            String max = Files.readString(d.resolve("pids.max")).trim();
+            b.append(b.length() == 0 ? "" : ", ").append(root.relativize(d)).append(' ').append(max);
+            if (!max.equals("max") && Long.parseLong(max) < threadsPerContainer * (d.equals(threadsDir(cgroups.get(0))) ? 1L : cgroups.size())) {
+                throw new IllegalStateException("pids.max " + max + " of " + d + " is below the threads the bench starts");
+            }
+        }
+        return b.toString();
+    }
+
     private static Path threadsDir(TestCgroup cg) {
         return cg.dir(TestCgroup.V2 ? "" : "pids");
     }
