@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LoadGenerator implements AutoCloseable {
 
+    /** Forking the containers, starting their threads and their first reads took 4–30 s here. */
+    static final long READY_TIMEOUT_S = 300;
+
     private final Process process;
     private final BufferedReader out;
     private final Path containersFile;
@@ -37,7 +40,22 @@ public final class LoadGenerator implements AutoCloseable {
                 containers.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         LoadGenerator g = new LoadGenerator(binary, p, containers);
         try {
-            String ready = g.out.readLine();
+            // Bounded: containers whose first view read is never answered must not hang the bench.
+            java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return g.out.readLine();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            String ready;
+            try {
+                ready = line.get(READY_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("loadavg-scale-load: containers not ready within " + READY_TIMEOUT_S + " s");
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                throw new IllegalStateException("loadavg-scale-load: " + e.getCause(), e);
+            }
             if (ready == null || !ready.startsWith("ready ")) {
                 throw new IllegalStateException("loadavg-scale-load did not start its containers: " + ready);
             }
@@ -45,7 +63,7 @@ public final class LoadGenerator implements AutoCloseable {
             if (!ready.contains(" failed=0 ")) {
                 throw new IllegalStateException("loadavg-scale-load: " + ready);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             g.close();
             throw e;
         }
