@@ -1,0 +1,72 @@
+package io.lxcfs.bench.scale;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** CPU time of a process and of its threads by name, from {@code /proc/<pid>/stat} and {@code /proc/<pid>/task/<tid>/stat}. */
+public final class JvmThreads {
+
+    private JvmThreads() {
+    }
+
+    /** utime + stime of the whole process, in clock ticks (USER_HZ, 100 per second). */
+    public static long cpuTicks(long pid) throws IOException {
+        long[] t = ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
+        return t[0] + t[1];
+    }
+
+    /** {utime, stime} in clock ticks of the process's threads, summed by thread name (15 bytes at most, as /proc shows it). */
+    public static Map<String, long[]> threadTicks(long pid) throws IOException {
+        Map<String, long[]> byName = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String s = Files.readString(t.resolve("stat"));
+                    long[] sum = byName.computeIfAbsent(s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')), k -> new long[2]);
+                    long[] these = ticks(s);
+                    sum[0] += these[0];
+                    sum[1] += these[1];
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return byName;
+    }
+
+    /** Fields 14 and 15 (utime, stime) of a stat line, counted after the command's closing parenthesis. */
+    static long[] ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
+    /** Resident set size, in KiB. */
+    public static long rssKib(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+            }
+        }
+        return -1;
+    }
+
+    /** The sum of every sample of {@code name} (any labels) in Prometheus text. */
+    public static double metric(String metrics, String name) {
+        double total = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("#")) {
+                continue;
+            }
+            int sp = line.lastIndexOf(' ');
+            String key = sp < 0 ? line : line.substring(0, sp);
+            if (key.equals(name) || key.startsWith(name + "{")) {
+                total += Double.parseDouble(line.substring(sp + 1));
+            }
+        }
+        return total;
+    }
+}
