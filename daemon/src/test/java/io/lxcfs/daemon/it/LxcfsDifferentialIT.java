@@ -29,15 +29,16 @@ class LxcfsDifferentialIT {
 
     private static final long MIB = 1024 * 1024;
     /** One answer per line; every line must be the same for both implementations. */
-    private static final String PROBE = String.join("; ",
-            "grep '^MemTotal:' /proc/meminfo",
-            "free -k | awk '/^Mem:/ { print \"free total\", $2 }'",
-            "echo processors $(grep -c '^processor' /proc/cpuinfo)",
-            "echo online $(cat /sys/devices/system/cpu/online)",
-            "echo getconf $(getconf _NPROCESSORS_ONLN)",
-            "echo stat $(grep '^cpu' /proc/stat | cut -d' ' -f1)",
-            "echo meminfo fields $(cut -d: -f1 /proc/meminfo)",
-            "echo swaps lines $(wc -l < /proc/swaps)");
+    private static final String PROBE = """
+            grep '^MemTotal:' /proc/meminfo
+            free -k | awk '/^Mem:/ { print "free total", $2 }'
+            echo processors $(grep -c '^processor' /proc/cpuinfo)
+            echo online $(cat /sys/devices/system/cpu/online)
+            echo getconf $(getconf _NPROCESSORS_ONLN)
+            echo stat $(grep '^cpu' /proc/stat | cut -d' ' -f1)
+            echo meminfo fields $(cut -d: -f1 /proc/meminfo)
+            echo swaps lines $(wc -l < /proc/swaps)
+            """;
 
     @RegisterExtension
     static final SharedDaemon OURS = new SharedDaemon("lxcfs-it-diff-ours").assertingCleanHandoverStop();

@@ -27,23 +27,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RuncContainerIT {
 
     private static final long MIB = 1024 * 1024;
-    private static final String PROBE = String.join("\n",
-            "echo @@free; free -k",
-            "echo @@getconf; getconf _NPROCESSORS_ONLN",
-            "echo @@online; cat /sys/devices/system/cpu/online",
-            "echo @@processors; grep -c '^processor' /proc/cpuinfo",
-            "echo @@uptime; uptime",
-            "echo @@uptime-file; cat /proc/uptime",
-            "echo @@stat-cpus; grep '^cpu' /proc/stat | cut -d' ' -f1",
-            "echo @@swaps; cat /proc/swaps",
-            "echo @@top; top -bn1 | head -5",
-            "echo @@vmstat; vmstat 2>&1 | tail -1",
-            "echo @@nproc; nproc",
-            "echo @@check; /opt/tools/procread check 20 /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime "
-                    + "/proc/loadavg /proc/swaps /proc/diskstats /sys/devices/system/cpu/online 2>&1 | tail -1",
-            // v1/hybrid: the memory controller's line; pure v2: the only line, 0::/path.
-            "echo @@cgroup; grep ':memory:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup",
-            "echo @@end");
+    private static final String PROBE = """
+            echo @@free; free -k
+            echo @@getconf; getconf _NPROCESSORS_ONLN
+            echo @@online; cat /sys/devices/system/cpu/online
+            echo @@processors; grep -c '^processor' /proc/cpuinfo
+            echo @@uptime; uptime
+            echo @@uptime-file; cat /proc/uptime
+            echo @@stat-cpus; grep '^cpu' /proc/stat | cut -d' ' -f1
+            echo @@swaps; cat /proc/swaps
+            echo @@top; top -bn1 | head -5
+            echo @@vmstat; vmstat 2>&1 | tail -1
+            echo @@nproc; nproc
+            echo @@check; /opt/tools/procread check 20 /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime \
+                /proc/loadavg /proc/swaps /proc/diskstats /sys/devices/system/cpu/online 2>&1 | tail -1
+            # v1/hybrid: the memory controller's line; pure v2: the only line, 0::/path.
+            echo @@cgroup; grep ':memory:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup
+            echo @@end
+            """;
 
     @RegisterExtension
     static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-runc-view").assertingCleanHandoverStop();
