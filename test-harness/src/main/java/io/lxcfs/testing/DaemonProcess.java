@@ -1,5 +1,7 @@
 package io.lxcfs.testing;
 
+import org.junit.jupiter.api.Assertions;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +22,7 @@ import java.util.Map;
  * 127.0.0.1. {@link #start} returns once a view file reads well through the mount; {@link #close()} stops it and
  * unmounts what a planned stop leaves mounted (for running containers).
  */
-public final class DaemonProcess implements AutoCloseable {
+public final class DaemonProcess extends ViewServer {
 
     /**
      * How long a daemon may take to start serving (or a successor to become ready): 60 s here; the VM tier's
@@ -34,13 +36,12 @@ public final class DaemonProcess implements AutoCloseable {
     private static final String KEEPER_CHILD_STARTED = " started (";
 
     private final ServiceProcess process;
-    private final Path mountPath;
     private final int httpPort;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private DaemonProcess(ServiceProcess process, Path mountPath, int httpPort) {
+        super(process, mountPath);
         this.process = process;
-        this.mountPath = mountPath;
         this.httpPort = httpPort;
     }
 
@@ -90,7 +91,7 @@ public final class DaemonProcess implements AutoCloseable {
      * sleep). See {@link #jvmStarted()} for why the last.
      */
     public void awaitServing(Duration timeout) throws Exception {
-        Path meminfo = mountPath.resolve("proc/meminfo");
+        Path meminfo = mountPath().resolve("proc/meminfo");
         process.await("serve " + meminfo, timeout, Duration.ofMillis(50),
                 () -> Files.readString(meminfo).startsWith("MemTotal:") && http("GET", "/q/health/live", null).statusCode() > 0
                         && jvmStarted());
@@ -120,25 +121,8 @@ public final class DaemonProcess implements AutoCloseable {
         return started >= 0 && started > log.lastIndexOf(KEEPER_CHILD_STARTED);
     }
 
-    public Path mountPath() {
-        return mountPath;
-    }
-
     public int httpPort() {
         return httpPort;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public Process process() {
-        return process.process();
-    }
-
-    /** What the start script, the keeper and the JVM have written so far. */
-    public String log() {
-        return process.log();
     }
 
     /** A request to the daemon's HTTP port ({@code body} null: none). */
@@ -155,9 +139,21 @@ public final class DaemonProcess implements AutoCloseable {
         return http("GET", "/q/metrics", null).body();
     }
 
-    /** SIGTERM and wait; returns the exit code. A planned stop leaves the view mounted. */
-    public int stop() throws InterruptedException {
-        return process.stop();
+    /** What a SIGTERM left: the daemon's exit code, whether the view stayed mounted, and the log then. */
+    public record Stopped(int exit, boolean viewStillMounted, String log) {
+        /** The handover contract: a SIGTERM exits 0 and leaves the view mounted for a successor (for running containers). */
+        public void assertCleanHandoverStop() {
+            Assertions.assertTrue(viewStillMounted, "the daemon leaves its view mounted on SIGTERM\n" + log);
+            Assertions.assertEquals(0, exit, "the daemon's exit status after SIGTERM\n" + log);
+        }
+    }
+
+    /** SIGTERM, then what it left, then the clean-up of {@link #close()} (assert on the result once all is cleaned up). */
+    public Stopped stopAndClose() throws Exception {
+        int exit = stop();
+        Stopped stopped = new Stopped(exit, isMounted(mountPath()), log());
+        close();
+        return stopped;
     }
 
     /** kill -9 of the daemon (its keeper, when it has one) and the wait until its JVM is gone too (it dies with it). */
@@ -168,12 +164,5 @@ public final class DaemonProcess implements AutoCloseable {
     /** Whether our daemon's file system is mounted at {@code path}. */
     public static boolean isMounted(Path path) throws IOException {
         return FuseMounts.isMounted(path, FuseMounts.LXCFS_K8S);
-    }
-
-    /** Stops the daemon and unmounts the view. */
-    @Override
-    public void close() throws Exception {
-        stop();
-        FuseMounts.unmountIfMounted(mountPath);
     }
 }

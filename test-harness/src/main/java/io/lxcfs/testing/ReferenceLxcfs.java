@@ -10,17 +10,14 @@ import java.util.Map;
  * The reference LXCFS (Debian {@code lxcfs}) on a temporary mount: {@code lxcfs -f --enable-cfs -l -p <pidfile> <dir>},
  * ready once {@code <dir>/proc/meminfo} reads (polled, no fixed sleep); SIGTERM unmounts it.
  */
-public final class ReferenceLxcfs implements AutoCloseable {
+public final class ReferenceLxcfs extends ViewServer {
 
     private static final Path BINARY = Path.of("/usr/bin/lxcfs");
 
-    private final ServiceProcess process;
-    private final Path mountPath;
     private final Path pidFile;
 
     private ReferenceLxcfs(ServiceProcess process, Path mountPath, Path pidFile) {
-        this.process = process;
-        this.mountPath = mountPath;
+        super(process, mountPath);
         this.pidFile = pidFile;
     }
 
@@ -45,33 +42,16 @@ public final class ReferenceLxcfs implements AutoCloseable {
         return r;
     }
 
-    public Path mountPath() {
-        return mountPath;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public String log() {
-        return process.log();
-    }
-
-    /** SIGTERM (lxcfs unmounts on it) and wait; returns the exit code. */
-    public int stop() throws InterruptedException {
-        return process.stop();
-    }
-
     /** Whether a FUSE file system (lxcfs's type is plain {@code fuse}) is mounted at {@code path}. */
     public static boolean isMounted(Path path) throws Exception {
         return FuseMounts.isMounted(path, "fuse");
     }
 
+    /** Stops lxcfs (SIGTERM unmounts it), then removes its pid file and log. */
     @Override
     public void close() throws Exception {
-        stop();
-        FuseMounts.unmountIfMounted(mountPath);
+        super.close();
         Files.deleteIfExists(pidFile);
-        Files.deleteIfExists(process.logFile());
+        Files.deleteIfExists(service().logFile());
     }
 }

@@ -77,11 +77,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** What the program has written so far. */
     public String log() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return TestFiles.readOrElse(log, "(no log yet)");
     }
 
     /** SIGTERM, then SIGKILL after 30 s; returns the exit code. */

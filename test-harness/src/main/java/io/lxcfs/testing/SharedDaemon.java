@@ -4,12 +4,14 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * One daemon for every test of a class, on a fresh temporary mount: a JUnit extension that skips the class without
- * {@link RootAccess}, starts the daemon before the first test and stops it (unmounting the view) after the last.
+ * {@link RootAccess}, starts the daemon before the first test (before the class's {@code @BeforeAll} methods) and
+ * stops it, unmounting the view, after the last.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -20,12 +22,22 @@ import java.nio.file.Path;
 public final class SharedDaemon implements BeforeAllCallback, AfterAllCallback {
 
     private final String mountPrefix;
+    private boolean assertCleanHandoverStop;
     private Path mount;
     private DaemonProcess daemon;
 
     /** {@code mountPrefix} names the temporary mount directory ({@code /tmp/<prefix>...}). */
     public SharedDaemon(String mountPrefix) {
         this.mountPrefix = mountPrefix;
+    }
+
+    /**
+     * After the last test, also assert the handover contract of the stop ({@link DaemonProcess.Stopped#assertCleanHandoverStop}:
+     * the SIGTERM exits 0 and leaves the view mounted), once all is cleaned up.
+     */
+    public SharedDaemon assertingCleanHandoverStop() {
+        this.assertCleanHandoverStop = true;
+        return this;
     }
 
     @Override
@@ -37,9 +49,18 @@ public final class SharedDaemon implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-        if (daemon != null) {
-            daemon.close();
-            daemon = null;
+        if (daemon == null) {
+            return;
+        }
+        DaemonProcess.Stopped stopped = daemon.stopAndClose();
+        daemon = null;
+        try {
+            Files.deleteIfExists(mount);
+        } catch (IOException notYet) {
+            // a lazy unmount may not be through yet; a temporary directory is left
+        }
+        if (assertCleanHandoverStop) {
+            stopped.assertCleanHandoverStop();
         }
     }
 

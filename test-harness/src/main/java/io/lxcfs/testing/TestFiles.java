@@ -12,6 +12,15 @@ public final class TestFiles {
     private TestFiles() {
     }
 
+    /** The file's text, or {@code fallback} when it cannot be read (not written yet, removed). */
+    public static String readOrElse(Path file, String fallback) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+
     /** Deletes {@code dir} and everything below it (nothing if it does not exist); follows no links. */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {

@@ -1,14 +1,14 @@
 package io.lxcfs.daemon.it;
 
-import io.lxcfs.testing.DaemonProcess;
 import io.lxcfs.testing.ReferenceLxcfs;
-import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.SharedDaemon;
 import io.lxcfs.testing.TestCgroup;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Differential test against the reference LXCFS ({@code lxcfs --enable-cfs -l} on a temporary mount): the same
@@ -30,64 +29,37 @@ class LxcfsDifferentialIT {
 
     private static final long MIB = 1024 * 1024;
     /** One answer per line; every line must be the same for both implementations. */
-    private static final String PROBE = String.join("; ",
-            "grep '^MemTotal:' /proc/meminfo",
-            "free -k | awk '/^Mem:/ { print \"free total\", $2 }'",
-            "echo processors $(grep -c '^processor' /proc/cpuinfo)",
-            "echo online $(cat /sys/devices/system/cpu/online)",
-            "echo getconf $(getconf _NPROCESSORS_ONLN)",
-            "echo stat $(grep '^cpu' /proc/stat | cut -d' ' -f1)",
-            "echo meminfo fields $(cut -d: -f1 /proc/meminfo)",
-            "echo swaps lines $(wc -l < /proc/swaps)");
+    private static final String PROBE = """
+            grep '^MemTotal:' /proc/meminfo
+            free -k | awk '/^Mem:/ { print "free total", $2 }'
+            echo processors $(grep -c '^processor' /proc/cpuinfo)
+            echo online $(cat /sys/devices/system/cpu/online)
+            echo getconf $(getconf _NPROCESSORS_ONLN)
+            echo stat $(grep '^cpu' /proc/stat | cut -d' ' -f1)
+            echo meminfo fields $(cut -d: -f1 /proc/meminfo)
+            echo swaps lines $(wc -l < /proc/swaps)
+            """;
 
-    private static Path ourMount;
+    @RegisterExtension
+    static final SharedDaemon OURS = new SharedDaemon("lxcfs-it-diff-ours").assertingCleanHandoverStop();
     private static Path refMount;
-    private static DaemonProcess ours;
     private static ReferenceLxcfs lxcfs;
 
     @BeforeAll
-    static void startBoth() throws Exception {
-        RootAccess.assume();
+    static void startTheReference() throws Exception {
         Assumptions.assumeTrue(ReferenceLxcfs.available(), "needs the reference lxcfs (apt-get install lxcfs)");
-        ourMount = Files.createTempDirectory("lxcfs-it-diff-ours");
         refMount = Files.createTempDirectory("lxcfs-it-diff-ref");
-        ours = DaemonProcess.start(ourMount);
         lxcfs = ReferenceLxcfs.start(refMount);
     }
 
     @AfterAll
-    static void stopBoth() throws Exception {
-        // SIGTERM both; lxcfs unmounts, ours leaves its view for a successor (the handover contract).
-        // Stop everything before asserting anything.
-        int oursExit = -1;
-        boolean oursMounted = false;
-        boolean refMounted = false;
-        String oursLog = "";
-        try {
-            if (ours != null) {
-                oursExit = ours.stop();
-                oursMounted = DaemonProcess.isMounted(ourMount);
-                oursLog = ours.log();
-            }
-            if (lxcfs != null) {
-                lxcfs.stop();
-                refMounted = ReferenceLxcfs.isMounted(refMount);
-            }
-        } finally {
-            if (ours != null) {
-                ours.close();
-                Files.deleteIfExists(ourMount);
-            }
-            if (lxcfs != null) {
-                lxcfs.close();
-                Files.deleteIfExists(refMount);
-            }
-        }
-        // Everything is cleaned up before asserting.
-        assertTrue(oursMounted, "our daemon leaves its view mounted on SIGTERM\n" + oursLog);
-        assertFalse(refMounted, "lxcfs unmounts on SIGTERM");
-        if (ours != null) {
-            assertEquals(0, oursExit, "our daemon's exit status after SIGTERM\n" + oursLog);
+    static void stopTheReference() throws Exception {
+        if (lxcfs != null) {
+            lxcfs.stop();
+            boolean refMounted = ReferenceLxcfs.isMounted(refMount);
+            lxcfs.close();
+            Files.deleteIfExists(refMount);
+            assertFalse(refMounted, "lxcfs unmounts on SIGTERM");
         }
     }
 
@@ -128,7 +100,7 @@ class LxcfsDifferentialIT {
 
     /** Runs the probe against both views in the same cgroup; asserts they agree line by line. */
     private static List<String> compare(TestCgroup cg) throws Exception {
-        String a = new ViewContainer(cg, ourMount).exec(PROBE);
+        String a = new ViewContainer(cg, OURS.mount()).exec(PROBE);
         String b = new ViewContainer(cg, refMount).exec(PROBE);
         assertEquals(b, a, "ours (actual) vs lxcfs (expected)\nours:\n" + a + "\nlxcfs:\n" + b);
         return Arrays.asList(a.split("\n"));

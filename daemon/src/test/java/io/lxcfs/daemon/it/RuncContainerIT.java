@@ -1,14 +1,14 @@
 package io.lxcfs.daemon.it;
 
-import io.lxcfs.testing.DaemonProcess;
-import io.lxcfs.testing.RootAccess;
 import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.SharedDaemon;
 import io.lxcfs.testing.TestCgroup;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,62 +27,43 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RuncContainerIT {
 
     private static final long MIB = 1024 * 1024;
-    private static final String PROBE = String.join("\n",
-            "echo @@free; free -k",
-            "echo @@getconf; getconf _NPROCESSORS_ONLN",
-            "echo @@online; cat /sys/devices/system/cpu/online",
-            "echo @@processors; grep -c '^processor' /proc/cpuinfo",
-            "echo @@uptime; uptime",
-            "echo @@uptime-file; cat /proc/uptime",
-            "echo @@stat-cpus; grep '^cpu' /proc/stat | cut -d' ' -f1",
-            "echo @@swaps; cat /proc/swaps",
-            "echo @@top; top -bn1 | head -5",
-            "echo @@vmstat; vmstat 2>&1 | tail -1",
-            "echo @@nproc; nproc",
-            "echo @@check; /opt/tools/procread check 20 /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime "
-                    + "/proc/loadavg /proc/swaps /proc/diskstats /sys/devices/system/cpu/online 2>&1 | tail -1",
-            // v1/hybrid: the memory controller's line; pure v2: the only line, 0::/path.
-            "echo @@cgroup; grep ':memory:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup",
-            "echo @@end");
+    private static final String PROBE = """
+            echo @@free; free -k
+            echo @@getconf; getconf _NPROCESSORS_ONLN
+            echo @@online; cat /sys/devices/system/cpu/online
+            echo @@processors; grep -c '^processor' /proc/cpuinfo
+            echo @@uptime; uptime
+            echo @@uptime-file; cat /proc/uptime
+            echo @@stat-cpus; grep '^cpu' /proc/stat | cut -d' ' -f1
+            echo @@swaps; cat /proc/swaps
+            echo @@top; top -bn1 | head -5
+            echo @@vmstat; vmstat 2>&1 | tail -1
+            echo @@nproc; nproc
+            echo @@check; /opt/tools/procread check 20 /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime \
+                /proc/loadavg /proc/swaps /proc/diskstats /sys/devices/system/cpu/online 2>&1 | tail -1
+            # v1/hybrid: the memory controller's line; pure v2: the only line, 0::/path.
+            echo @@cgroup; grep ':memory:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup
+            echo @@end
+            """;
 
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-runc-view").assertingCleanHandoverStop();
     private static Path work;
     private static Path rootfs;
-    private static Path mount;
-    private static DaemonProcess daemon;
 
     @BeforeAll
-    static void setUp() throws Exception {
-        RootAccess.assume();
+    static void buildRootfs() throws Exception {
         Assumptions.assumeTrue(RuncContainer.available(), "needs runc");
         work = Files.createTempDirectory("lxcfs-it-runc");
         long t0 = System.nanoTime();
         rootfs = RuncContainer.makeRootfs(work.resolve("rootfs"));
         System.out.printf("rootfs built in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        mount = Files.createDirectories(work.resolve("view"));
-        daemon = DaemonProcess.start(mount);
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        int exit = -1;
-        boolean mounted = false;
-        String log = "";
-        try {
-            if (daemon != null) {
-                exit = daemon.stop();
-                mounted = DaemonProcess.isMounted(mount);
-                log = daemon.log();
-                daemon.close();
-            }
-        } finally {
-            if (work != null) {
-                new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).inheritIO().start().waitFor();
-            }
-        }
-        // Everything is cleaned up before asserting. SIGTERM exits 0 and leaves the view for a successor.
-        assertTrue(mounted, "the daemon leaves " + mount + " mounted on SIGTERM\n" + log);
-        if (daemon != null) {
-            assertEquals(0, exit, "daemon exit status after SIGTERM\n" + log);
+    static void removeRootfs() throws Exception {
+        if (work != null) {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).inheritIO().start().waitFor();
         }
     }
 
@@ -126,9 +107,9 @@ class RuncContainerIT {
     /** Runs {@link #PROBE} in a fresh container with 256 MiB and 0.5 CPU and checks every tool's answer. */
     private static Map<String, String> runProbe(String name, String cgroupsPath) throws Exception {
         try (RuncContainer c = RuncContainer.builder(rootfs, name).cgroupsPath(cgroupsPath).memoryLimit(256 * MIB)
-                .cpuQuota(50_000, 100_000).viewFiles(mount, ViewContainer.FILES).tools().shell(PROBE).create()) {
+                .cpuQuota(50_000, 100_000).viewFiles(VIEW.mount(), ViewContainer.FILES).tools().shell(PROBE).create()) {
             RuncContainer.Result r = c.run(120);
-            String all = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr() + "\ndaemon log:\n" + daemon.log();
+            String all = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr() + "\ndaemon log:\n" + VIEW.daemon().log();
             assertEquals(0, r.exit(), all);
             Map<String, String> s = RuncContainer.sections(r.stdout());
             assertTrue(s.containsKey("end"), all);

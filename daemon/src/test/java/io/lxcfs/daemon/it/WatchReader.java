@@ -1,6 +1,7 @@
 package io.lxcfs.daemon.it;
 
-import java.io.IOException;
+import io.lxcfs.testing.TestFiles;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,11 +48,7 @@ public final class WatchReader implements AutoCloseable {
     }
 
     public String output() {
-        try {
-            return Files.readString(output);
-        } catch (IOException e) {
-            return "";
-        }
+        return TestFiles.readOrElse(output, "");
     }
 
     public List<Change> changes() {

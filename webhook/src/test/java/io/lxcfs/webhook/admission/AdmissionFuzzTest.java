@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,11 +19,8 @@ import io.fabric8.zjsonpatch.JsonPatch;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.lxcfs.testing.HttpsClient.Reply;
-import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.Fixtures;
 import io.lxcfs.webhook.Reviews;
-import io.lxcfs.webhook.tls.TlsManager;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -42,24 +33,13 @@ import io.quarkus.test.junit.QuarkusTest;
  * {@code seed + i} alone: a failure prints both, and {@code -Dlxcfs.fuzz.case=i} replays that case only.
  */
 @QuarkusTest
-class AdmissionFuzzTest {
+class AdmissionFuzzTest extends OverLocalTls {
     static final long SEED = Long.getLong("lxcfs.fuzz.seed", 20261201L);
     static final int CASES = Integer.getInteger("lxcfs.fuzz.cases", 1500);
     static final long BUDGET_MS = Long.getLong("lxcfs.fuzz.budget-ms", 30_000);
     static final long HEAP_BOUND_MB = 64;
     static final String[] PODS = { "deployment-pod.json", "bare-pod.json", "init-containers-pod.json",
             "own-meminfo-pod.json", "windows-pod.json" };
-
-    @TestHTTPResource(value = "/", tls = true)
-    URL base;
-    @Inject
-    TlsManager tls;
-    HttpsClient https;
-
-    @BeforeEach
-    void client() throws Exception {
-        https = new HttpsClient(Files.readString(tls.localDir().resolve("ca.crt")), URI.create(base.toString()));
-    }
 
     @Test
     void mutatedAdmissionReviewsNeverGetA5xxAndEveryPatchApplies() {

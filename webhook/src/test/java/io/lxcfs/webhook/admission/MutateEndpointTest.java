@@ -9,15 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Arrays;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,29 +21,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.lxcfs.testing.HttpsClient.Reply;
-import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.Fixtures;
 import io.lxcfs.webhook.config.WebhookConfig.Mode;
-import io.lxcfs.webhook.tls.TlsManager;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** /mutate over HTTPS with real AdmissionReview v1 bodies, without a Kubernetes API (local TLS mode). */
 @QuarkusTest
-class MutateEndpointTest {
-    @TestHTTPResource(value = "/", tls = true)
-    URL base;
-    @Inject
-    TlsManager tls;
-
-    HttpsClient https;
-
-    @BeforeEach
-    void client() throws Exception {
-        // trust exactly the CA the webhook wrote for local use (the file it logs)
-        String ca = Files.readString(tls.localDir().resolve("ca.crt"));
-        https = new HttpsClient(ca, URI.create(base.toString()));
-    }
+class MutateEndpointTest extends OverLocalTls {
 
     JsonNode admit(ObjectNode review) {
         Reply r = https.post("/mutate", review.toString());
