@@ -130,9 +130,9 @@ public final class ProcViewFs implements FuseFileSystem {
     }
 
     @Override
-    public int read(String path, long handle, long offset, int size, long pid, ByteBuffer out) throws Failure {
+    public int read(String path, long handle, long offset, int size, long pid, ByteBuffer out, int at) throws Failure {
         if ((handle & ((1 << FILE_BITS) - 1)) == CPU_DIR_FILE && cpuRel(path) != null) {
-            return readCpuDirFile(cpuRel(path), offset, size, pid, out);
+            return readCpuDirFile(cpuRel(path), offset, size, pid, out, at);
         }
         ProcFile file = fileOf(handle);
         if (file == null) {
@@ -145,7 +145,7 @@ public final class ProcViewFs implements FuseFileSystem {
             // Even the host file is unreadable: nothing sensible to serve.
             throw Failure.EIO;
         }
-        out.put(slice.content(), slice.offset(), slice.length());
+        out.put(at, slice.content(), slice.offset(), slice.length());
         return slice.length();
     }
 
@@ -153,7 +153,7 @@ public final class ProcViewFs implements FuseFileSystem {
      * A file of the CPU directory: small (sysfs attributes are at most a page), so every read renders the
      * whole file for its caller and serves the part at {@code offset}.
      */
-    private int readCpuDirFile(String rel, long offset, int size, long pid, ByteBuffer out) throws Failure {
+    private int readCpuDirFile(String rel, long offset, int size, long pid, ByteBuffer out, int at) throws Failure {
         byte[] content;
         try {
             content = cpuDir.read(rel, view.cpuViewFor(pid));
@@ -168,7 +168,7 @@ public final class ProcViewFs implements FuseFileSystem {
             return 0;
         }
         int n = (int) Math.min(size, content.length - offset);
-        out.put(content, (int) offset, n);
+        out.put(at, content, (int) offset, n);
         return n;
     }
 
