@@ -14,7 +14,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.stream.Stream;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +46,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.lxcfs.testing.HttpsClient;
 
 /**
  * The user journey from {@code helm template} to {@code kubectl exec} on one machine without a cluster or a registry:
@@ -362,13 +361,7 @@ class ChartPodsIT {
         req.set("object", pod);
         req.put("dryRun", false);
 
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", TestCertificates.ca(tlsSecret));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLContext ctx = HttpsClient.trusting(new String(tlsSecret.get("ca.crt"), StandardCharsets.US_ASCII));
         HttpsURLConnection c = (HttpsURLConnection) url.toURL().openConnection();
         c.setSSLSocketFactory(ctx.getSocketFactory());
         // The API server connects to the pod behind the Service and checks the certificate for the Service's name.

@@ -1,5 +1,8 @@
 package io.lxcfs.chart;
 
+import io.lxcfs.testing.Command;
+import io.lxcfs.testing.HttpsClient;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -7,24 +10,18 @@ import java.net.Socket;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -35,15 +32,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {@link #exec} is {@code kubectl exec}. {@link #close} removes the container.
  */
 final class PodmanPod implements AutoCloseable {
-
-    record Result(List<String> command, int exit, String stdout, String stderr) {
-        Result orThrow() {
-            if (exit != 0) {
-                throw new IllegalStateException(command + " exited " + exit + "\nstdout: " + stdout + "\nstderr: " + stderr);
-            }
-            return this;
-        }
-    }
 
     final PodmanTranslation.Plan plan;
     final String container;
@@ -187,12 +175,12 @@ final class PodmanPod implements AutoCloseable {
     }
 
     boolean running() throws Exception {
-        Result r = run(List.of("podman", "inspect", "--format", "{{.State.Running}}", container), Duration.ofSeconds(30));
+        Command.Result r = run(List.of("podman", "inspect", "--format", "{{.State.Running}}", container), Duration.ofSeconds(30));
         return r.exit() == 0 && r.stdout().strip().equals("true");
     }
 
     /** {@code kubectl exec <pod> -- argv}. */
-    Result exec(String... argv) throws Exception {
+    Command.Result exec(String... argv) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("podman", "exec", container));
         cmd.addAll(List.of(argv));
         return run(cmd, Duration.ofSeconds(60));
@@ -208,7 +196,7 @@ final class PodmanPod implements AutoCloseable {
 
     String logs() {
         try {
-            Result r = run(List.of("podman", "logs", container), Duration.ofSeconds(30));
+            Command.Result r = run(List.of("podman", "logs", container), Duration.ofSeconds(30));
             return r.stdout() + r.stderr();
         } catch (Exception e) {
             return e.toString();
@@ -233,51 +221,13 @@ final class PodmanPod implements AutoCloseable {
     }
 
     /** Runs a command to completion (podman with this project's containers.conf, see {@link #ENV}). */
-    static Result run(List<String> command, Duration timeout) throws Exception {
-        Path out = Files.createTempFile("lxcfs-pods-out-", ".txt");
-        Path err = Files.createTempFile("lxcfs-pods-err-", ".txt");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().putAll(ENV);
-            Process p = pb.start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new IllegalStateException(command + " did not finish in " + timeout);
-            }
-            return new Result(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    static Command.Result run(List<String> command, Duration timeout) throws Exception {
+        return Command.run(command, ENV, timeout);
     }
 
     /** Extra environment of every podman command: CONTAINERS_CONF from scripts/podman-env.sh (set by the test). */
     static final Map<String, String> ENV = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The kubelet does not verify a probe's certificate. */
-    static final SSLContext TRUST_ALL;
-
-    static {
-        try {
-            TRUST_ALL = SSLContext.getInstance("TLS");
-            TRUST_ALL.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-        } catch (Exception e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    static final SSLContext TRUST_ALL = HttpsClient.trustingAnyCertificate();
 }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -51,11 +50,6 @@ final class TestCertificates {
         data.put("tls.key", pem("PRIVATE KEY", key.getEncoded()).getBytes(StandardCharsets.US_ASCII));
         data.put("ca.crt", caPem.getBytes(StandardCharsets.US_ASCII));
         return data;
-    }
-
-    static Certificate ca(Map<String, byte[]> secret) throws Exception {
-        return java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(secret.get("ca.crt")));
     }
 
     private static void keytool(String keytool, List<String> common, String... args) throws Exception {

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.lxcfs.testing.RepoLayout;
 
 /** The kubelet's cgroup v1 numbers that the end-to-end test's pod and containers run with. */
 class KubeletResourcesTest {

@@ -2,15 +2,8 @@ package io.lxcfs.e2e;
 
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -18,9 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +26,10 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfoBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.lxcfs.testing.FreePort;
+import io.lxcfs.testing.HttpsClient;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.ServiceProcess;
 
 /**
  * The admission webhook from the built jar, started by webhook/bin/lxcfs-webhook without a cluster: HTTPS on a private
@@ -54,49 +48,41 @@ final class LocalWebhook implements AutoCloseable {
     private static final Pattern CA_LINE = Pattern.compile("CA certificate: (\\S+)");
 
     private final ServiceProcess process;
-    private final URI mutate;
-    private final HttpClient client;
+    private final HttpsClient client;
 
-    private LocalWebhook(ServiceProcess process, URI mutate, Path caFile) throws Exception {
+    private LocalWebhook(ServiceProcess process, URI base, Path caFile) throws Exception {
         this.process = process;
-        this.mutate = mutate;
-        this.client = HttpClient.newBuilder().sslContext(trustingOnly(caFile)).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        this.client = new HttpsClient(Files.readString(caFile), base);
     }
 
     /** Starts the webhook; {@code viewMountPath} is where the node daemon serves the view (the volumes' host paths). */
     static LocalWebhook start(String viewMountPath, Path workDir) throws Exception {
-        int port = NodeDaemon.freePort();
-        List<String> cmd = List.of(RepoLayout.built("webhook/bin/lxcfs-webhook").toString(),
+        int port = FreePort.find();
+        List<String> cmd = List.of(RepoLayout.webhookScript().toString(),
                 "-Dquarkus.http.ssl-port=" + port,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dlxcfs.webhook.tls.mode=local",
                 "-Dlxcfs.webhook.tls.local-dir=" + workDir.resolve("tls"),
                 "-Dlxcfs.webhook.mount-path=" + viewMountPath);
         Map<String, String> env = Map.of(
-                "LXCFS_WEBHOOK_JAR", RepoLayout.built("webhook/target/quarkus-app/quarkus-run.jar").toString(),
+                "LXCFS_WEBHOOK_JAR", RepoLayout.webhookJar().toString(),
                 "HOME", workDir.toString(), // no ~/.kube/config: no cluster, no ProcViewPolicy informer
                 "KUBERNETES_SERVICE_HOST", "",
                 "KUBECONFIG", "");
         ServiceProcess p = ServiceProcess.start("webhook", cmd, env, workDir.resolve("webhook.log"));
         try {
-            p.awaitReady("HTTPS listener", Duration.ofSeconds(90),
+            p.await("open its HTTPS listener", Duration.ofSeconds(90),
                     () -> p.log().contains("Listening on: https://127.0.0.1:" + port) && CA_LINE.matcher(p.log()).find());
             Matcher m = CA_LINE.matcher(p.log());
             m.find();
-            LocalWebhook w = new LocalWebhook(p, URI.create("https://127.0.0.1:" + port + "/mutate"), Path.of(m.group(1)));
+            LocalWebhook w = new LocalWebhook(p, URI.create("https://127.0.0.1:" + port + "/"), Path.of(m.group(1)));
             // Ready (the tls check included), over a handshake that trusts only the logged CA.
-            p.awaitReady("readiness over HTTPS", Duration.ofSeconds(30), () -> w.get("/q/health/ready") == 200);
+            p.await("be ready over HTTPS", Duration.ofSeconds(30), () -> w.client.poll("/q/health/ready").status() == 200);
             return w;
         } catch (Exception e) {
             p.close();
             throw e;
         }
-    }
-
-    int get(String path) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(mutate.resolve(path)).timeout(Duration.ofSeconds(5)).build();
-        return client.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     /** Sends {@code pod} as a CREATE in {@code namespace}; returns the response and the pod with the patch applied. */
@@ -119,12 +105,9 @@ final class LocalWebhook implements AutoCloseable {
                 .withDryRun(false)
                 .endRequest()
                 .build();
-        HttpRequest req = HttpRequest.newBuilder(mutate).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(K8S.asJson(review), StandardCharsets.UTF_8)).build();
-        HttpResponse<String> reply = client.send(req, HttpResponse.BodyHandlers.ofString());
-        if (reply.statusCode() != 200) {
-            throw new IllegalStateException("webhook answered " + reply.statusCode() + ": " + reply.body() + "\nlog:\n" + process.log());
+        HttpsClient.Reply reply = client.post("/mutate", K8S.asJson(review));
+        if (reply.status() != 200) {
+            throw new IllegalStateException("webhook answered " + reply.status() + ": " + reply.body() + "\nlog:\n" + process.log());
         }
         AdmissionResponse response = K8S.unmarshal(reply.body(), AdmissionReview.class).getResponse();
         if (!uid.equals(response.getUid())) {
@@ -140,26 +123,6 @@ final class LocalWebhook implements AutoCloseable {
         try (InputStream in = Files.newInputStream(yaml)) {
             return K8S.unmarshal(in, Pod.class);
         }
-    }
-
-    /** Like the API server with a caBundle: trust exactly the CA certificate(s) in this PEM file. */
-    private static SSLContext trustingOnly(Path caPem) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        int i = 0;
-        try (InputStream in = Files.newInputStream(caPem)) {
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trust.setCertificateEntry("ca" + i++, c);
-            }
-        }
-        if (i == 0) {
-            throw new IllegalStateException("no certificate in " + caPem);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     @Override

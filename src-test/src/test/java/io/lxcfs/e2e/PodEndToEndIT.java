@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +29,13 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.lxcfs.testing.Command;
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.TestCgroup;
+import io.lxcfs.testing.TestFiles;
 
 /**
  * The whole path on one machine, no cluster: examples/pod.yaml goes through the built webhook (HTTPS, TLS mode local,
@@ -66,25 +70,22 @@ class PodEndToEndIT {
 
     static Path work;
     static Path rootfs;
-    static NodeDaemon daemon;
+    static DaemonProcess daemon;
     static LocalWebhook webhook;
 
     @BeforeAll
     static void startNode() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
-        assumeTrue(Files.isWritable(PodCgroup.ROOT.resolve("memory/cgroup.procs"))
-                && Files.exists(PodCgroup.ROOT.resolve("cpu/cpu.cfs_quota_us")), "needs writable cgroup v1 memory and cpu");
-        assumeTrue(Stream.of("/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc")
-                .anyMatch(p -> Files.isExecutable(Path.of(p))), "needs runc");
+        RootAccess.assume();
+        assumeTrue(!TestCgroup.V2, "reads the cgroup v1 files of the pod and its containers");
+        assumeTrue(RuncContainer.available(), "needs runc");
 
         work = Files.createTempDirectory("lxcfs-e2e-");
         Path mountPath = Files.createDirectories(work.resolve("view"));
         // Independent start-ups in parallel: the two JVMs and the root filesystem.
-        var daemonStart = CompletableFuture.supplyAsync(() -> call(() -> NodeDaemon.start(mountPath, work.resolve("daemon.log"))));
+        var daemonStart = CompletableFuture.supplyAsync(() -> call(() -> startReadyDaemon(mountPath)));
         var webhookStart = CompletableFuture.supplyAsync(() -> call(() -> LocalWebhook.start(mountPath.toString(), work)));
         try {
-            rootfs = makeRootfs(work.resolve("rootfs"));
+            rootfs = RuncContainer.makeRootfs(work.resolve("rootfs"));
         } finally {
             // Keep whatever started, so that stopNode() stops it even when the other failed.
             daemon = daemonStart.handle((d, e) -> d).join();
@@ -106,16 +107,24 @@ class PodEndToEndIT {
                 failures.add(e);
             }
         }
-        if (work != null && !NodeDaemon.isMounted(work.resolve("view"))) {
-            try (Stream<Path> s = Files.walk(work)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        if (work != null && !DaemonProcess.isMounted(work.resolve("view"))) {
+            TestFiles.deleteTree(work);
         }
         if (!failures.isEmpty()) {
             throw failures.get(0);
         }
+    }
+
+    /** The node daemon, ready (its readiness probe reads a file through the mount) as the kubelet would see it. */
+    static DaemonProcess startReadyDaemon(Path mountPath) throws Exception {
+        DaemonProcess d = DaemonProcess.start(mountPath);
+        try {
+            d.awaitReady(DaemonProcess.START_TIMEOUT);
+        } catch (Exception e) {
+            d.close();
+            throw e;
+        }
+        return d;
     }
 
     @Test
@@ -137,11 +146,11 @@ class PodEndToEndIT {
         Map<String, Long> memKbByContainer = new HashMap<>();
         try (RuncPod running = RuncPod.start(scheduled(pod), rootfs, uniqueCgroupRoot(), work)) {
             long startedNanos = System.nanoTime();
-            assertEquals(podLimits.memoryBytes().getAsLong(), readLong(PodCgroup.ROOT.resolve("memory" + parentOf(running.cgroupPath("app")))
+            assertEquals(podLimits.memoryBytes().getAsLong(), readLong(TestCgroup.ROOT.resolve("memory" + parentOf(running.cgroupPath("app")))
                     .resolve("memory.limit_in_bytes")), "pod cgroup carries the sum of the containers' memory limits");
             for (Container c : pod.getSpec().getContainers()) {
                 KubeletResources.Limits limits = KubeletResources.container(c);
-                Path memoryCgroup = PodCgroup.ROOT.resolve("memory" + running.cgroupPath(c.getName()));
+                Path memoryCgroup = TestCgroup.ROOT.resolve("memory" + running.cgroupPath(c.getName()));
                 assertEquals(limits.memoryBytes().getAsLong(), readLong(memoryCgroup.resolve("memory.limit_in_bytes")),
                         c.getName() + " runs in a cgroup with its own memory limit");
 
@@ -243,7 +252,7 @@ class PodEndToEndIT {
     static Map<String, String> probe(RuncPod pod, String container) throws Exception {
         Command.Result r = pod.exec(container, "sh", "-c", PROBE);
         assertEquals(0, r.exit(), () -> container + ": " + r + "\ncontainer log: " + logs(pod, container) + "\ndaemon log:\n" + daemon.log());
-        Map<String, String> sections = sections(r.stdout());
+        Map<String, String> sections = RuncContainer.sections(r.stdout());
         assertEquals(Set.of("meminfo", "free", "getconf", "uptime", "proc-uptime", "cpu-online", "lscpu", "conf"), sections.keySet(), r.stdout());
         return sections;
     }
@@ -268,25 +277,6 @@ class PodEndToEndIT {
         } catch (Exception e) {
             return e.toString();
         }
-    }
-
-    /** Splits output written as {@code @@name} lines each followed by that section's text. */
-    static Map<String, String> sections(String stdout) {
-        Map<String, String> m = new LinkedHashMap<>();
-        String name = null;
-        StringBuilder text = new StringBuilder();
-        for (String line : (stdout + "\n@@").split("\n")) {
-            if (line.startsWith("@@")) {
-                if (name != null) {
-                    m.put(name, text.toString().strip());
-                }
-                name = line.substring(2).trim();
-                text.setLength(0);
-            } else {
-                text.append(line).append('\n');
-            }
-        }
-        return m;
     }
 
     static Map<String, Long> meminfoKb(String meminfo) {
@@ -338,12 +328,6 @@ class PodEndToEndIT {
     /** Like a kubelet's --cgroup-root, unique per pod so that parallel runs and pods never share a directory. */
     static String uniqueCgroupRoot() {
         return "/lxcfs-e2e-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static Path makeRootfs(Path dir) throws Exception {
-        Command.run(List.of("bash", RepoLayout.root().resolve("scripts/make-rootfs.sh").toString(), dir.toString()),
-                Duration.ofSeconds(120)).orThrow();
-        return dir;
     }
 
     interface Call<T> {

@@ -1,23 +1,15 @@
 package io.lxcfs.e2e;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -25,32 +17,34 @@ import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.lxcfs.testing.Command;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.TestCgroup;
+import io.lxcfs.testing.TestFiles;
 
 /**
  * Runs a {@link Pod} the way a kubelet with the cgroupfs driver and runc would, on this machine's root filesystem
  * (every image maps to the busybox/procps/glibc tree of scripts/make-rootfs.sh; there is no registry): a pod-level
- * cgroup {@code <cgroupRoot>/kubepods/<qos>/pod<uid>} with the pod's limits, and one runc container per container at
- * {@code .../pod<uid>/<container id>} with its own memory limit and CFS quota, running the container's command.
- * Volumes come from the Pod object: a {@code hostPath} is bind-mounted at each mount's {@code mountPath} (read-only
- * when the mount says so) after the kubelet's {@code type} check; an {@code emptyDir} is a directory shared by the
- * pod's containers. {@link #exec} is {@code kubectl exec}. {@link #close()} deletes the containers, the cgroups and
- * the pod's directory, also after a failed start.
+ * cgroup {@code <cgroupRoot>/kubepods/<qos>/pod<uid>} with the pod's limits ({@link TestCgroup#at}), and one
+ * {@link RuncContainer} per container at {@code .../pod<uid>/<container id>} with its own memory limit, CPU shares
+ * and CFS quota, running the container's command. What this class adds to the harness is the pod's meaning:
+ * volumes come from the Pod object (a {@code hostPath} is bind-mounted at each mount's {@code mountPath}, read-only
+ * when the mount says so, after the kubelet's {@code type} check; an {@code emptyDir} is a directory shared by the
+ * pod's containers), limits from {@link KubeletResources}. {@link #exec} is {@code kubectl exec}. {@link #close()}
+ * deletes the containers, the cgroups and the pod's directory, also after a failed start.
  */
 final class RuncPod implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final Pod pod;
     private final Path dir;
-    private final Path runcRoot;
-    private final Map<String, String> containerIds = new LinkedHashMap<>();
-    private PodCgroup cgroup;
+    private final Map<String, RuncContainer> containers = new LinkedHashMap<>();
+    private TestCgroup cgroup;
 
     private RuncPod(Pod pod, Path dir) {
         this.pod = pod;
         this.dir = dir;
-        this.runcRoot = dir.resolve("runc");
     }
 
     /** Starts every container of {@code pod} (which must have a uid, as the API server assigns one). */
@@ -59,7 +53,15 @@ final class RuncPod implements AutoCloseable {
         RuncPod p = new RuncPod(pod, Files.createDirectories(parentDir.resolve("pod-" + uid)));
         try {
             String podPath = cgroupRoot + "/kubepods/" + KubeletResources.qosClass(pod).parent + "pod" + uid;
-            p.cgroup = PodCgroup.create(podPath, KubeletResources.pod(pod));
+            p.cgroup = TestCgroup.at(podPath);
+            KubeletResources.Limits limits = KubeletResources.pod(pod);
+            if (limits.memoryBytes().isPresent()) {
+                p.cgroup.memoryLimit(limits.memoryBytes().getAsLong());
+            }
+            p.cgroup.cpuShares(limits.cpuShares());
+            if (limits.cpuQuotaUs().isPresent()) {
+                p.cgroup.cpuQuota(limits.cpuQuotaUs().getAsLong(), limits.cpuPeriodUs());
+            }
             for (Container c : pod.getSpec().getContainers()) {
                 p.startContainer(c, rootfs);
             }
@@ -72,28 +74,30 @@ final class RuncPod implements AutoCloseable {
 
     /** The absolute cgroup path (in every hierarchy) of a container. */
     String cgroupPath(String container) {
-        return cgroup.path() + "/" + id(container);
+        return container(container).cgroupsPath();
     }
 
     /** {@code kubectl exec <pod> -c <container> -- argv}: a process in the running container's namespaces and cgroup. */
     Command.Result exec(String container, String... argv) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("runc", "--root", runcRoot.toString(), "exec", id(container)));
-        cmd.addAll(List.of(argv));
-        return Command.run(cmd, Duration.ofSeconds(30));
+        return container(container).exec(argv);
     }
 
     /** What the container's main process wrote (its stdout and stderr), like {@code kubectl logs}. */
     String logs(String container) throws Exception {
-        Path log = dir.resolve(container + ".log");
+        Path log = log(container);
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    private String id(String container) {
-        String id = containerIds.get(container);
-        if (id == null) {
-            throw new IllegalArgumentException("no container " + container + " in pod " + pod.getMetadata().getName());
+    private Path log(String container) {
+        return dir.resolve(container + ".log");
+    }
+
+    private RuncContainer container(String name) {
+        RuncContainer c = containers.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("no container " + name + " in pod " + pod.getMetadata().getName());
         }
-        return id;
+        return c;
     }
 
     private void startContainer(Container c, Path rootfs) throws Exception {
@@ -101,70 +105,37 @@ final class RuncPod implements AutoCloseable {
         byte[] random = new byte[32];
         ThreadLocalRandom.current().nextBytes(random);
         String id = HexFormat.of().formatHex(random);
-        Path bundle = Files.createDirectories(dir.resolve(c.getName()));
-        Command.run(List.of("runc", "spec", "--bundle", bundle.toString()), Duration.ofSeconds(30)).orThrow();
-        Path configFile = bundle.resolve("config.json");
-        ObjectNode config = (ObjectNode) JSON.readTree(configFile.toFile());
-        configure(config, c, rootfs, cgroup.path() + "/" + id);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
-
-        containerIds.put(c.getName(), id); // before starting: close() deletes it even if the start half-failed
-        // -d: runc returns once the container runs; the container keeps the log file as its stdout and stderr.
-        Process runc = new ProcessBuilder("runc", "--root", runcRoot.toString(), "run", "-d", "--bundle", bundle.toString(), id)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(c.getName() + ".log").toFile())
-                .start();
-        if (!runc.waitFor(60, TimeUnit.SECONDS)) {
-            runc.destroyForcibly();
-            throw new IllegalStateException("runc run -d " + c.getName() + " did not return");
-        }
-        if (runc.exitValue() != 0) {
-            throw new IllegalStateException("runc run " + c.getName() + " exited " + runc.exitValue() + ": " + logs(c.getName()));
-        }
-    }
-
-    private void configure(ObjectNode config, Container c, Path rootfs, String cgroupsPath) throws Exception {
-        ObjectNode process = (ObjectNode) config.get("process");
-        process.put("terminal", false);
-        ArrayNode args = process.putArray("args");
-        Stream.concat(list(c.getCommand()).stream(), list(c.getArgs()).stream()).forEach(args::add);
-        if (args.isEmpty()) {
+        List<String> command = Stream.concat(list(c.getCommand()).stream(), list(c.getArgs()).stream()).toList();
+        if (command.isEmpty()) {
             throw new IllegalArgumentException("container " + c.getName() + " has no command (image entrypoints are unknown here)");
         }
-        ArrayNode env = process.putArray("env");
-        env.add(PATH).add("HOSTNAME=" + pod.getMetadata().getName());
+        List<String> env = new ArrayList<>(List.of(PATH, "HOSTNAME=" + pod.getMetadata().getName()));
         for (EnvVar e : list(c.getEnv())) {
             env.add(e.getName() + "=" + Objects.requireNonNullElse(e.getValue(), ""));
         }
-        process.put("cwd", c.getWorkingDir() == null ? "/" : c.getWorkingDir());
-
-        ((ObjectNode) config.get("root")).put("path", rootfs.toAbsolutePath().toString()).put("readonly", true);
-        config.put("hostname", pod.getMetadata().getName());
-
-        ObjectNode linux = (ObjectNode) config.get("linux");
-        linux.put("cgroupsPath", cgroupsPath);
         KubeletResources.Limits limits = KubeletResources.container(c);
-        ObjectNode resources = linux.has("resources") ? (ObjectNode) linux.get("resources") : linux.putObject("resources");
+        RuncContainer.Builder b = RuncContainer.builder(rootfs, c.getName()).id(id)
+                .cgroupsPath(cgroup.path() + "/{id}")
+                .workDir(dir.resolve(c.getName()))
+                .command(command).env(env)
+                .workingDir(c.getWorkingDir() == null ? "/" : c.getWorkingDir())
+                .hostname(pod.getMetadata().getName())
+                .cpuShares(limits.cpuShares());
         if (limits.memoryBytes().isPresent()) {
-            resources.putObject("memory").put("limit", limits.memoryBytes().getAsLong());
+            b.memoryLimit(limits.memoryBytes().getAsLong());
         }
-        ObjectNode cpu = resources.putObject("cpu").put("shares", limits.cpuShares());
         if (limits.cpuQuotaUs().isPresent()) {
-            cpu.put("quota", limits.cpuQuotaUs().getAsLong()).put("period", limits.cpuPeriodUs());
+            b.cpuQuota(limits.cpuQuotaUs().getAsLong(), limits.cpuPeriodUs());
         }
-
-        ArrayNode mounts = (ArrayNode) config.get("mounts");
         for (VolumeMount m : list(c.getVolumeMounts())) {
             if (m.getSubPath() != null && !m.getSubPath().isEmpty() || m.getSubPathExpr() != null && !m.getSubPathExpr().isEmpty()) {
                 throw new IllegalArgumentException("subPath mounts are not supported here: " + m);
             }
-            ObjectNode bind = mounts.addObject();
-            bind.put("destination", m.getMountPath());
-            bind.put("type", "bind");
-            bind.put("source", volumeSource(volume(m.getName())).toString());
-            bind.putArray("options").add("rbind").add(Boolean.TRUE.equals(m.getReadOnly()) ? "ro" : "rw");
+            b.bind(volumeSource(volume(m.getName())), m.getMountPath(), Boolean.TRUE.equals(m.getReadOnly()));
         }
+        RuncContainer container = b.create();
+        containers.put(c.getName(), container); // before starting: close() deletes it even if the start half-failed
+        container.startDetached(log(c.getName()));
     }
 
     private Volume volume(String name) {
@@ -203,14 +174,19 @@ final class RuncPod implements AutoCloseable {
     @Override
     public void close() throws Exception {
         List<String> problems = new ArrayList<>();
-        for (String id : containerIds.values()) {
+        for (RuncContainer c : containers.values()) {
             // delete -f: SIGKILL to every process of the container, then remove its state and leaf cgroup.
-            Command.Result r = Command.run(List.of("runc", "--root", runcRoot.toString(), "delete", "-f", id), Duration.ofSeconds(30));
+            Command.Result r = c.delete();
             if (r.exit() != 0 && !r.stderr().contains("does not exist")) {
-                problems.add("runc delete -f " + id + ": " + r.stderr().strip());
+                problems.add("runc delete -f " + c.id() + ": " + r.stderr().strip());
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                problems.add(e.toString());
             }
         }
-        containerIds.clear();
+        containers.clear();
         if (cgroup != null) {
             try {
                 cgroup.close();
@@ -218,11 +194,7 @@ final class RuncPod implements AutoCloseable {
                 problems.add(e.getMessage());
             }
         }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TestFiles.deleteTree(dir);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("pod " + pod.getMetadata().getName() + " not fully cleaned up: " + problems);
         }

@@ -1,5 +1,11 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,7 +237,7 @@ class CgroupV2ViewIT {
         script.append("echo @@processors; grep -c '^processor' /proc/cpuinfo; ")
                 .append("echo @@getconf; getconf _NPROCESSORS_ONLN; echo @@nproc; nproc; ")
                 .append("echo @@free; free -k; ")
-                .append("echo @@check; ").append(RuncContainer.toolsDir().resolve("procread")).append(" check 5 ")
+                .append("echo @@check; ").append(RepoLayout.toolsDir().resolve("procread")).append(" check 5 ")
                 .append(String.join(" ", EIGHT)).append(" 2>&1 | tail -1; echo @@end");
         String out = new ViewContainer(cg, mount).exec(script.toString());
         Map<String, String> s = RuncContainer.sections(out);

@@ -1,5 +1,7 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.RepoLayout;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -61,7 +63,7 @@ class CgroupV2VmIT {
     @Test
     void theCgroupItsPassOnARealCgroupV2Kernel() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root (qemu, debootstrap, 9p)");
-        Path repo = RuncContainer.repoRoot();
+        Path repo = RepoLayout.root();
         Path module = repo.resolve("daemon");
         Path results = module.resolve("target/vm-tier");
         Path m2 = Path.of(System.getProperty("lxcfs.vm.m2", System.getProperty("user.home") + "/.m2/repository")).toRealPath();

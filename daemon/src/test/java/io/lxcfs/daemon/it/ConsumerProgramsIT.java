@@ -1,12 +1,17 @@
 package io.lxcfs.daemon.it;
 
-import io.lxcfs.daemon.view.ProcFile;
-import org.junit.jupiter.api.AfterAll;
+import io.lxcfs.testing.FreePort;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
+import io.lxcfs.testing.TestFiles;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,31 +62,21 @@ class ConsumerProgramsIT {
      */
     private static final String LOAD = GROWING_ALLOCATION + "{ while :; do :; done & } && ";
 
-    private static final List<String> FILES = Arrays.stream(ProcFile.values()).map(f -> f.path).toList();
+    private static final List<String> FILES = ViewContainer.FILES;
     /** Files whose content does not change from one read to the next. */
     private static final List<String> CONSTANT_FILES = List.of("/proc/cpuinfo", "/proc/swaps", "/sys/devices/system/cpu/online");
 
-    private static Path mount;
-    private static DaemonProcess daemon;
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-consumers");
     private static long hostMemTotalKb;
     private static int hostNproc;
     private static double hostUptime;
 
     @BeforeAll
-    static void startDaemon() throws Exception {
-        RootAccess.assume();
-        mount = Files.createTempDirectory("lxcfs-it-consumers");
-        daemon = DaemonProcess.start(mount);
+    static void readTheHost() throws Exception {
         hostMemTotalKb = kb(Files.readString(Path.of("/proc/meminfo")), "MemTotal");
         hostNproc = Integer.parseInt(host("nproc").strip());
         hostUptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
-    }
-
-    @AfterAll
-    static void stopDaemon() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
     }
 
     // ------------------------------------------------------------------ whole files, every way of reading
@@ -117,8 +112,8 @@ class ConsumerProgramsIT {
         try {
             Path rootfs = RuncContainer.makeRootfs(work.resolve("rootfs"));
             assertEveryFileReadsLikeGnuCat("busybox cat", script -> {
-                try (RuncContainer c = RuncContainer.create(rootfs, mount, "consumer", "/lxcfs-it-consumers/{id}", 256 * MIB,
-                        50_000, 100_000, script)) {
+                try (RuncContainer c = RuncContainer.builder(rootfs, "consumer").cgroupsPath("/lxcfs-it-consumers/{id}")
+                        .memoryLimit(256 * MIB).cpuQuota(50_000, 100_000).viewFiles(VIEW.mount(), FILES).tools().shell(script).create()) {
                     RuncContainer.Result r = c.run(60);
                     assertEquals(0, r.exit(), r.stdout() + "\n" + r.stderr());
                     return r.stdout();
@@ -310,7 +305,7 @@ class ConsumerProgramsIT {
                 + "echo @@all; nproc --all; echo @@conf; getconf _NPROCESSORS_CONF; echo @@lscpu; lscpu -p=CPU,CORE,SOCKET,ONLINE";
         Map<String, String> s;
         try (TestCgroup cg = TestCgroup.create("consumer-cpuset").memoryLimit(256 * MIB).cpuset("1")) {
-            s = sections(new ViewContainer(cg, mount).withCpuDirectory().exec(script));
+            s = sections(new ViewContainer(cg, VIEW.mount()).withCpuDirectory().exec(script));
         }
         String block = s.get("cpuinfo");
         assertEquals(1, block.lines().filter(l -> l.startsWith("processor")).count(), block);
@@ -479,7 +474,7 @@ class ConsumerProgramsIT {
                     + "pgrep -c -f '^nginx: worker'; kill $m");
             assertEquals("1", out.strip(), "nginx workers (host has " + hostNproc + " CPUs)");
         } finally {
-            deleteTree(dir);
+            TestFiles.deleteTree(dir);
         }
     }
 
@@ -489,10 +484,7 @@ class ConsumerProgramsIT {
      */
     @Test
     void nodeExporterReportsTheContainer() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.find();
         String url = "http://127.0.0.1:" + port + "/metrics";
         String out = inContainer("prometheus-node-exporter --web.listen-address=127.0.0.1:" + port + " >/tmp/node-exporter-" + port + ".log 2>&1 & "
                 + "i=0; until curl -sf -o /dev/null " + url + " || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done; "
@@ -608,9 +600,9 @@ class ConsumerProgramsIT {
     /** Runs {@code script} (dash) in a fresh 256 MiB / 0.5 CPU container with the load running; insists on exit 0. */
     private static String inContainer(String script) throws Exception {
         try (TestCgroup cg = TestCgroup.create("consumer").memoryLimit(256 * MIB).cpuQuota(50_000, 100_000)) {
-            ViewContainer.Result r = new ViewContainer(cg, mount).withCpuDirectory().run(LOAD + script);
+            ViewContainer.Result r = new ViewContainer(cg, VIEW.mount()).withCpuDirectory().run(LOAD + script);
             if (r.exit() != 0) {
-                String log = daemon.log();
+                String log = VIEW.daemon().log();
                 throw new AssertionError("exit " + r.exit() + " from [" + script + "]\nstdout:\n" + r.stdout() + "\nstderr:\n"
                         + r.stderr() + "\ndaemon log (tail):\n" + log.substring(Math.max(0, log.length() - 4000)));
             }
@@ -632,7 +624,7 @@ class ConsumerProgramsIT {
     }
 
     private static String tool(String name) {
-        return RuncContainer.toolsDir().resolve(name).toString();
+        return RepoLayout.toolsDir().resolve(name).toString();
     }
 
     private static String host(String cmd) throws Exception {
@@ -667,13 +659,5 @@ class ConsumerProgramsIT {
     private static double metric(String metrics, String name) {
         return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in:\n" + metrics));
-    }
-
-    private static void deleteTree(Path dir) throws Exception {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

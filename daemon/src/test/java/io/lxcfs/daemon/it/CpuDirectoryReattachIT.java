@@ -1,5 +1,10 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.ProcessWait;
+import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

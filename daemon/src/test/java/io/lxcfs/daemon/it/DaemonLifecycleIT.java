@@ -1,5 +1,8 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.RootAccess;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.DaemonProcess;
+
 /** Sums of Prometheus samples from the daemon's {@code /q/metrics}. */
 final class DaemonMetrics {
 
@@ -7,7 +9,7 @@ final class DaemonMetrics {
     }
 
     static String scrape(DaemonProcess d) throws Exception {
-        return d.http("GET", "/q/metrics", null).body();
+        return d.metrics();
     }
 
     /** The sum of every sample of {@code name} (any labels) whose line also contains {@code labelPart}. */

@@ -1,5 +1,7 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.TestCgroup;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

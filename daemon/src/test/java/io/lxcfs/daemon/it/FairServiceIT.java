@@ -1,10 +1,11 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FairServiceIT {
 
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-fair");
+
     static final int PHASE_S = Integer.getInteger("lxcfs.fair.seconds", 20);
     /** Absolute bound on the victim's p99 under the hammer (this machine's 2 cores are shared: see the figures). */
     static final double P99_BOUND_MS = 250;
@@ -30,20 +34,17 @@ class FairServiceIT {
 
     @Test
     void aVictimPollingMeminfoIsServedPromptlyWhileANeighbourHammersEveryFile() throws Exception {
-        RootAccess.assume();
-        Path mount = Files.createTempDirectory("lxcfs-it-fair");
         String procread = HostileTasksIT.PROCREAD.toString();
         StringBuilder files = new StringBuilder();
         for (ProcFile f : ProcFile.values()) {
             files.append(' ').append(f.path);
         }
-        try (DaemonProcess d = DaemonProcess.start(mount);
-             TestCgroup victimCg = TestCgroup.create("victim").memoryLimit(256L << 20);
+        try (TestCgroup victimCg = TestCgroup.create("victim").memoryLimit(256L << 20);
              TestCgroup hammerCg = TestCgroup.create("hammer").memoryLimit(512L << 20);
-             DrivenContainer victim = new DrivenContainer(victimCg, mount, "true");
-             DrivenContainer hammer = new DrivenContainer(hammerCg, mount, "true")) {
+             DrivenContainer victim = new DrivenContainer(victimCg, VIEW.mount(), "true");
+             DrivenContainer hammer = new DrivenContainer(hammerCg, VIEW.mount(), "true")) {
             assertTrue(victim.ask("head -1 /proc/meminfo", l -> l.startsWith("MemTotal:")).contains(" 262144 kB"));
-            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(d), "lxcfs_fallbacks_total");
+            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total");
 
             Map<String, String> quiet = paced(victim, procread);
             hammer.send(procread + " hammer 16 " + (PHASE_S + 6) + files);
@@ -51,7 +52,7 @@ class FairServiceIT {
             Thread.sleep(2000);
             Map<String, String> loaded = paced(victim, procread);
             Map<String, String> hammered = fields(hammer.await(l -> l.startsWith("hammer "), Duration.ofSeconds(PHASE_S + 30)));
-            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(d), "lxcfs_fallbacks_total") - fallbacksBefore;
+            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total") - fallbacksBefore;
 
             double quietP99 = ms(quiet, "p99_us");
             double loadedP99 = ms(loaded, "p99_us");

@@ -1,9 +1,12 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FloodIT {
 
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-flood");
+
     static final int PIDS_MAX = Integer.getInteger("lxcfs.flood.pids-max", 4096);
     static final int WINDOW_S = Integer.getInteger("lxcfs.flood.seconds", 40);
     /** Bound on one sampling pass over every tracked container with {@link #PIDS_MAX} threads among them. */
@@ -28,12 +34,9 @@ class FloodIT {
 
     @Test
     void threadAndContainerFloodsKeepTheSamplerPeriodAndCostBounded() throws Exception {
-        RootAccess.assume();
-        Path mount = Files.createTempDirectory("lxcfs-it-flood");
-        try (DaemonProcess d = DaemonProcess.start(mount);
-             TestCgroup floodCg = TestCgroup.create("flood")) {
+        try (TestCgroup floodCg = TestCgroup.create("flood")) {
             Files.writeString(floodCg.dir("pids").resolve("pids.max"), Integer.toString(PIDS_MAX));
-            try (DrivenContainer flood = new DrivenContainer(floodCg, mount,
+            try (DrivenContainer flood = new DrivenContainer(floodCg, VIEW.mount(),
                     HostileTasksIT.PROCREAD + " threads " + (PIDS_MAX * 2) + " &")) {
                 String created = flood.await(l -> l.startsWith("threads created="), Duration.ofSeconds(60));
                 System.out.println("flood container (pids.max " + PIDS_MAX + "): " + created);
@@ -48,7 +51,7 @@ class FloodIT {
                         : Integer.parseInt(Files.readString(floodCg.dir("pids").resolve("pids.current")).trim());
                 assertTrue(Math.abs(first.total() - kernelTotal) <= 2, "total " + first + " vs pids.current " + kernelTotal);
 
-                String before = DaemonMetrics.scrape(d);
+                String before = DaemonMetrics.scrape(VIEW.daemon());
                 double trackedBefore = DaemonMetrics.sum(before, "lxcfs_containers_tracked");
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicInteger churned = new AtomicInteger();
@@ -56,8 +59,8 @@ class FloodIT {
                 Thread churn = new Thread(() -> {
                     while (!stop.get()) {
                         try (TestCgroup c = TestCgroup.create("flood-churn")) {
-                            Process p = new ProcessBuilder("sh", "-c", c.joinScript() + "cat " + mount + "/proc/loadavg "
-                                    + mount + "/proc/meminfo > /dev/null").start();
+                            Process p = new ProcessBuilder("sh", "-c", c.joinScript() + "cat " + VIEW.mount() + "/proc/loadavg "
+                                    + VIEW.mount() + "/proc/meminfo > /dev/null").start();
                             if (p.waitFor() != 0) {
                                 churnFailures.incrementAndGet();
                             }
@@ -70,7 +73,7 @@ class FloodIT {
                 long t0 = System.nanoTime();
                 churn.start();
                 Thread.sleep(WINDOW_S * 1000L); // the measurement window: the sampler's own 5 s ticks are measured
-                String during = DaemonMetrics.scrape(d);
+                String during = DaemonMetrics.scrape(VIEW.daemon());
                 stop.set(true);
                 churn.join();
                 double window = (System.nanoTime() - t0) / 1e9;
@@ -99,7 +102,7 @@ class FloodIT {
                 double tracked;
                 do {
                     Thread.sleep(500);
-                    tracked = DaemonMetrics.sum(DaemonMetrics.scrape(d), "lxcfs_containers_tracked");
+                    tracked = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_containers_tracked");
                 } while (tracked > trackedBefore && System.nanoTime() < deadline);
                 System.out.println("tracked containers: before churn " + trackedBefore + ", after " + tracked);
                 assertTrue(tracked <= trackedBefore, "vanished containers forgotten: " + tracked + " > " + trackedBefore);

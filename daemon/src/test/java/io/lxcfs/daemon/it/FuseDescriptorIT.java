@@ -1,5 +1,8 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.RootAccess;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +30,7 @@ class FuseDescriptorIT {
     static String run(String mode) throws Exception {
         Path dir = Files.createTempDirectory("lxcfs-it-fuseclone");
         try {
-            Process p = new ProcessBuilder(RuncContainer.toolsDir().resolve("fuseclone").toString(), mode, dir.toString())
+            Process p = new ProcessBuilder(RepoLayout.toolsDir().resolve("fuseclone").toString(), mode, dir.toString())
                     .redirectErrorStream(true).start();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "fuseclone " + mode + " hung");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,7 +1,11 @@
 package io.lxcfs.daemon.it;
 
-import io.lxcfs.daemon.loadavg.LoadAverage;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,19 +26,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileTasksIT {
 
-    static final Path PROCREAD = Path.of(System.getProperty("lxcfs.tools.dir", "target/tools"), "procread");
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-hostile");
+
+    static final Path PROCREAD = RepoLayout.tool("procread");
 
     @Test
     void hostileNamesAndStatesDoNotChangeTheCountsOfThisContainerOrAnother() throws Exception {
-        RootAccess.assume();
-        Path mount = Files.createTempDirectory("lxcfs-it-hostile");
-        try (DaemonProcess d = DaemonProcess.start(mount);
-             TestCgroup hostileCg = TestCgroup.create("hostile");
+        try (TestCgroup hostileCg = TestCgroup.create("hostile");
              TestCgroup calmCg = TestCgroup.create("calm");
-             DrivenContainer hostile = new DrivenContainer(hostileCg, mount, PROCREAD + " hostile 2 &");
-             DrivenContainer calm = new DrivenContainer(calmCg, mount, "true")) {
+             DrivenContainer hostile = new DrivenContainer(hostileCg, VIEW.mount(), PROCREAD + " hostile 2 &");
+             DrivenContainer calm = new DrivenContainer(calmCg, VIEW.mount(), "true")) {
             hostile.await(l -> l.startsWith("ready "), Duration.ofSeconds(30));
-            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(d), "lxcfs_fallbacks_total");
+            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total");
 
             // What the kernel says, read from the host: every task of the cgroup, its state and namespace pid.
             Kernel k = Kernel.of(hostileCg);
@@ -93,7 +97,7 @@ class HostileTasksIT {
             Loadavg calmAfter = Loadavg.parse(calm.ask("cat /proc/loadavg", Loadavg::matches));
             assertEquals(kc.total + 1, calmAfter.total, "calm unaffected: " + calmAfter);
 
-            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(d), "lxcfs_fallbacks_total") - fallbacksBefore;
+            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total") - fallbacksBefore;
             System.out.println("fallbacks during the attack: " + fallbacks);
             assertEquals(0, fallbacks, "no read fell back to the host's file");
         }

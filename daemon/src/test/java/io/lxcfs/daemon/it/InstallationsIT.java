@@ -1,6 +1,8 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.RootAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

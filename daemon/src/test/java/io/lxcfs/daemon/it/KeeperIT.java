@@ -1,5 +1,8 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.ServiceProcess;
+
 import jnr.ffi.LibraryLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -39,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KeeperIT {
 
-    private static final Path KEEPER = Path.of(System.getProperty("lxcfs.keeper", "target/lxcfs-keeper")).toAbsolutePath();
+    private static final Path KEEPER = RepoLayout.keeper();
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final long SYS_KCMP = 312; // x86_64
     private static final int KCMP_FILE = 0;
@@ -433,24 +436,20 @@ class KeeperIT {
     // --- helpers ---
 
     private final class Keeper {
+        final ServiceProcess service;
         final Process process;
-        final Path log;
 
-        Keeper(Process process, Path log) {
-            this.process = process;
-            this.log = log;
+        Keeper(ServiceProcess service) {
+            this.service = service;
+            this.process = service.process();
         }
 
         long pid() {
-            return process.pid();
+            return service.pid();
         }
 
         String log() {
-            try {
-                return Files.readString(log);
-            } catch (IOException e) {
-                return "(no log: " + e + ")";
-            }
+            return service.log();
         }
 
         /** The keeper's own /dev/fuse descriptor (exactly one). */
@@ -495,10 +494,8 @@ class KeeperIT {
         cmd.addAll(List.of("--deadline", Integer.toString(deadlineSeconds)));
         cmd.addAll(options);
         cmd.addAll(List.of("--", script.toString()));
-        Path log = Files.createTempFile(dir, "keeper-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("KIT", dir.toString());
-        Keeper k = new Keeper(pb.start(), log);
+        Keeper k = new Keeper(ServiceProcess.start("keeper", cmd, Map.of("KIT", dir.toString()),
+                Files.createTempFile(dir, "keeper-", ".log")));
         keepers.add(k);
         return k;
     }

@@ -1,10 +1,10 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.loadavg.LoadAverage;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,17 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LoadavgIT {
 
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-load");
+
     @Test
     void busyContainerLoadFollowsTheKernelFormulaAndIdleNeighbourStaysLow() throws Exception {
-        RootAccess.assume();
-        Path mount = Files.createTempDirectory("lxcfs-it-load");
-        try (DaemonProcess d = DaemonProcess.start(mount);
-             TestCgroup busy = TestCgroup.create("busy");
+        try (TestCgroup busy = TestCgroup.create("busy");
              TestCgroup idle = TestCgroup.create("idle")) {
             // First read tracks each container; the busy one then spins two shells for 60 s and reads again.
-            Process busyRun = new ViewContainer(busy, mount).start(
+            Process busyRun = new ViewContainer(busy, VIEW.mount()).start(
                     "cat /proc/loadavg; (while :; do :; done) & (while :; do :; done) & sleep 60; cat /proc/loadavg");
-            Process idleRun = new ViewContainer(idle, mount).start("cat /proc/loadavg; sleep 60; cat /proc/loadavg");
+            Process idleRun = new ViewContainer(idle, VIEW.mount()).start("cat /proc/loadavg; sleep 60; cat /proc/loadavg");
             String busyOut = new String(busyRun.getInputStream().readAllBytes());
             String idleOut = new String(idleRun.getInputStream().readAllBytes());
             busyRun.waitFor();

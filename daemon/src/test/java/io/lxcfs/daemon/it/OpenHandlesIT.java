@@ -1,14 +1,15 @@
 package io.lxcfs.daemon.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,28 +28,14 @@ class OpenHandlesIT {
     private static final long MIB = 1024 * 1024;
     private static final int PROCESSES = 7;
     private static final int HANDLES_EACH = 15_000;
-    private static Path mount;
-    private static DaemonProcess daemon;
-
-    @BeforeAll
-    static void startDaemon() throws Exception {
-        RootAccess.assume();
-        mount = Files.createTempDirectory("lxcfs-it-handles");
-        daemon = DaemonProcess.start(mount);
-    }
-
-    @AfterAll
-    static void stopDaemon() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-handles");
 
     @Test
     void hundredThousandOpenHandlesCostTheDaemonLessThan32MiBAndNeighboursKeepReading() throws Exception {
         try (TestCgroup attacker = TestCgroup.create("handles-attacker").memoryLimit(1024 * MIB);
              TestCgroup victim = TestCgroup.create("handles-victim").memoryLimit(128 * MIB)) {
-            ViewContainer v = new ViewContainer(victim, mount);
+            ViewContainer v = new ViewContainer(victim, VIEW.mount());
 
             Process victimLoop = v.start("ok=0; bad=0; while [ ! -e /tmp/lxcfs-it-handles-stop-" + ProcessHandle.current().pid()
                     + " ]; do if head -1 /proc/meminfo | grep -qx 'MemTotal:         131072 kB'; then ok=$((ok+1)); "
@@ -65,31 +52,31 @@ class OpenHandlesIT {
             // the held handles (its heap grows with the renders' garbage whatever the handles do).
             List<Process> closers = new ArrayList<>();
             for (int i = 0; i < PROCESSES; i++) {
-                closers.add(new ViewContainer(attacker, mount).start("exec python3 " + script + " close"));
+                closers.add(new ViewContainer(attacker, VIEW.mount()).start("exec python3 " + script + " close"));
             }
             for (Process p : closers) {
                 String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
                 assertEquals("holding " + HANDLES_EACH, line, () -> "closer: " + stderr(p));
                 p.destroyForcibly().waitFor();
             }
-            long rssBefore = rssKiB(daemon.pid());
+            long rssBefore = rssKiB(VIEW.daemon().pid());
             List<Process> holders = new ArrayList<>();
             try {
                 for (int i = 0; i < PROCESSES; i++) {
-                    holders.add(new ViewContainer(attacker, mount).start("ulimit -n " + (HANDLES_EACH + 100)
+                    holders.add(new ViewContainer(attacker, VIEW.mount()).start("ulimit -n " + (HANDLES_EACH + 100)
                             + " && exec python3 " + script + " hold"));
                 }
                 for (Process p : holders) {
                     String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
                     assertEquals("holding " + HANDLES_EACH, line, () -> "holder: " + stderr(p));
                 }
-                long rssHolding = rssKiB(daemon.pid());
+                long rssHolding = rssKiB(VIEW.daemon().pid());
                 long growthKiB = rssHolding - rssBefore;
                 System.out.printf("open handles: %d held; daemon RSS after the same reads closed %d KiB, holding them %d KiB (+%d KiB)%n",
                         (long) PROCESSES * HANDLES_EACH, rssBefore, rssHolding, growthKiB);
                 assertTrue(growthKiB < 32 * 1024, "daemon RSS grew by " + growthKiB + " KiB under " + PROCESSES * HANDLES_EACH + " open handles");
-                assertTrue(daemon.process().isAlive(), daemon.log());
-                String metrics = daemon.http("GET", "/q/health/ready", null).body();
+                assertTrue(VIEW.daemon().process().isAlive(), VIEW.daemon().log());
+                String metrics = VIEW.daemon().http("GET", "/q/health/ready", null).body();
                 assertTrue(metrics.contains("\"UP\""), metrics);
             } finally {
                 for (Process p : holders) {

@@ -1,11 +1,13 @@
 package io.lxcfs.daemon.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,27 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProcViewMountIT {
 
     private static final long MIB = 1024 * 1024;
-    private static Path mount;
-    private static DaemonProcess daemon;
-
-    @BeforeAll
-    static void startDaemon() throws Exception {
-        RootAccess.assume();
-        mount = Files.createTempDirectory("lxcfs-it-view");
-        daemon = DaemonProcess.start(mount);
-    }
-
-    @AfterAll
-    static void stopDaemon() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-view");
 
     @Test
     void memTotalIsTheLimitAndFreeAgrees() throws Exception {
         try (TestCgroup cg = TestCgroup.create("mem").memoryLimit(256 * MIB)) {
-            String out = new ViewContainer(cg, mount).exec("cat /proc/meminfo; echo ---; free -k");
+            String out = new ViewContainer(cg, VIEW.mount()).exec("cat /proc/meminfo; echo ---; free -k");
             assertTrue(out.startsWith("MemTotal:         262144 kB\n"), out);
             String free = out.substring(out.indexOf("---"));
             assertTrue(free.matches("(?s).*\\nMem:\\s+262144\\s.*"), free);
@@ -54,7 +42,7 @@ class ProcViewMountIT {
     void a100MiBAllocationMovesMemFreeAndMemAvailable() throws Exception {
         try (TestCgroup cg = TestCgroup.create("alloc").memoryLimit(512 * MIB)) {
             // tmpfs pages are charged to the writer's memory cgroup and are not reclaimable without swap.
-            String out = new ViewContainer(cg, mount).exec(
+            String out = new ViewContainer(cg, VIEW.mount()).exec(
                     "grep -E '^(MemFree|MemAvailable):' /proc/meminfo; "
                             + "mount -t tmpfs -o size=300m none /mnt && dd if=/dev/zero of=/mnt/blob bs=1M count=100 2>/dev/null; "
                             + "grep -E '^(MemFree|MemAvailable):' /proc/meminfo");
@@ -69,14 +57,14 @@ class ProcViewMountIT {
     @Test
     void halfACpuQuotaShowsOneCpuEverywhere() throws Exception {
         try (TestCgroup cg = TestCgroup.create("quota").cpuQuota(50_000, 100_000)) {
-            assertOneCpu(new ViewContainer(cg, mount));
+            assertOneCpu(new ViewContainer(cg, VIEW.mount()));
         }
     }
 
     @Test
     void aCpusetOfOneCpuShowsOneCpuEverywhere() throws Exception {
         try (TestCgroup cg = TestCgroup.create("cpuset").cpuset("1")) {
-            ViewContainer c = new ViewContainer(cg, mount);
+            ViewContainer c = new ViewContainer(cg, VIEW.mount());
             assertOneCpu(c);
             // The visible CPU is host CPU 1's block, renumbered to 0; affinity-based nproc agrees here.
             String model = c.exec("grep -m1 '^processor' /proc/cpuinfo; nproc");
@@ -94,7 +82,7 @@ class ProcViewMountIT {
     void uptimeStartsNearZeroAndAdvances() throws Exception {
         try (TestCgroup cg = TestCgroup.create("uptime")) {
             long started = System.nanoTime();
-            String out = new ViewContainer(cg, mount).exec("cat /proc/uptime; sleep 1.5; cat /proc/uptime");
+            String out = new ViewContainer(cg, VIEW.mount()).exec("cat /proc/uptime; sleep 1.5; cat /proc/uptime");
             // The container started after `started` and slept 1.5 s after the first read: a slow machine (the
             // emulated VM tier) may take seconds to get there, but never longer than this (the host's uptime is hours).
             double upperBound = (System.nanoTime() - started) / 1e9 - 1.5 + 0.01;
@@ -112,7 +100,7 @@ class ProcViewMountIT {
     @Test
     void aRootCgroupProcessSeesTheHostFiles() throws Exception {
         String script = TestCgroup.joinRootScript() + "for f in proc/cpuinfo sys/devices/system/cpu/online proc/swaps proc/meminfo proc/stat; do "
-                + "cat " + mount + "/$f; echo '@@@'; done";
+                + "cat " + VIEW.mount() + "/$f; echo '@@@'; done";
         Process p = new ProcessBuilder("sh", "-c", script).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor());
@@ -132,21 +120,21 @@ class ProcViewMountIT {
     @Test
     void treeIsReadOnlyWithProcLikeAttributes() throws Exception {
         List<String> proc;
-        try (var s = Files.list(mount.resolve("proc"))) {
+        try (var s = Files.list(VIEW.mount().resolve("proc"))) {
             proc = s.map(x -> x.getFileName().toString()).sorted().toList();
         }
         assertEquals(List.of("cpuinfo", "diskstats", "loadavg", "meminfo", "stat", "swaps", "uptime"), proc);
-        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("proc/meminfo"))));
-        assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("sys/devices/system/cpu"))));
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(VIEW.mount().resolve("proc/meminfo"))));
+        assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(VIEW.mount().resolve("sys/devices/system/cpu"))));
         // The CPU directory: for this (host) caller the host's entries, every one read-only (uevent is 0644 on the host).
         assertEquals(Arrays.stream(new java.io.File("/sys/devices/system/cpu").list()).sorted().toList(),
-                Arrays.stream(mount.resolve("sys/devices/system/cpu").toFile().list()).sorted().toList());
-        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(mount.resolve("sys/devices/system/cpu/cpu0/uevent"))));
-        assertThrows(FileSystemException.class, () -> Files.writeString(mount.resolve("sys/devices/system/cpu/cpu0/uevent"), "x"));
-        assertThrows(FileSystemException.class, () -> Files.createFile(mount.resolve("sys/devices/system/cpu/new")));
-        assertThrows(FileSystemException.class, () -> Files.writeString(mount.resolve("proc/meminfo"), "x"));
-        assertThrows(FileSystemException.class, () -> Files.createFile(mount.resolve("proc/new")));
-        assertTrue(!(Files.exists(mount.resolve("proc/pressure"))));
+                Arrays.stream(VIEW.mount().resolve("sys/devices/system/cpu").toFile().list()).sorted().toList());
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(VIEW.mount().resolve("sys/devices/system/cpu/cpu0/uevent"))));
+        assertThrows(FileSystemException.class, () -> Files.writeString(VIEW.mount().resolve("sys/devices/system/cpu/cpu0/uevent"), "x"));
+        assertThrows(FileSystemException.class, () -> Files.createFile(VIEW.mount().resolve("sys/devices/system/cpu/new")));
+        assertThrows(FileSystemException.class, () -> Files.writeString(VIEW.mount().resolve("proc/meminfo"), "x"));
+        assertThrows(FileSystemException.class, () -> Files.createFile(VIEW.mount().resolve("proc/new")));
+        assertTrue(!(Files.exists(VIEW.mount().resolve("proc/pressure"))));
     }
 
     /**
@@ -160,14 +148,14 @@ class ProcViewMountIT {
     @Test
     void everyWriteLikeOperationFails() throws Exception {
         // procread writeops: one system call per operation, errno names printed (no interpreter needed in the VM tier).
-        String script = RuncContainer.toolsDir().resolve("procread") + " writeops";
+        String script = RepoLayout.toolsDir().resolve("procread") + " writeops";
         List<String> fileOps = List.of("open_wronly", "open_rdwr", "open_trunc", "truncate", "chmod", "chown", "utime", "setxattr");
         try (TestCgroup cg = TestCgroup.create("readonly").memoryLimit(64 * MIB)) {
-            ViewContainer c = new ViewContainer(cg, mount);
+            ViewContainer c = new ViewContainer(cg, VIEW.mount());
             for (String file : List.of("/proc/meminfo", "/sys/devices/system/cpu/online")) {
                 String inside = c.exec("mount -o remount,bind,ro " + file + " && " + script + " " + file
                         + " && head -1 " + file + " && ls -l " + file);
-                String onMount = new ViewContainer(null, mount).exec(script + " " + mount + file);
+                String onMount = new ViewContainer(null, VIEW.mount()).exec(script + " " + VIEW.mount() + file);
                 for (String r : results(onMount)) {
                     assertTrue(r.endsWith(":EROFS"), "on the mount: " + r + "\n" + onMount);
                 }
@@ -191,15 +179,15 @@ class ProcViewMountIT {
 
     @Test
     void healthAndMetricsReflectTheMount() throws Exception {
-        HttpResponse<String> ready = daemon.http("GET", "/q/health/ready", null);
+        HttpResponse<String> ready = VIEW.daemon().http("GET", "/q/health/ready", null);
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"UP\""), ready.body());
-        assertEquals(200, daemon.http("GET", "/q/health/live", null).statusCode());
+        assertEquals(200, VIEW.daemon().http("GET", "/q/health/live", null).statusCode());
 
         try (TestCgroup cg = TestCgroup.create("metrics").memoryLimit(128 * MIB)) {
-            new ViewContainer(cg, mount).exec("cat /proc/meminfo /proc/loadavg > /dev/null");
+            new ViewContainer(cg, VIEW.mount()).exec("cat /proc/meminfo /proc/loadavg > /dev/null");
         }
-        String metrics = daemon.http("GET", "/q/metrics", null).body();
+        String metrics = VIEW.daemon().http("GET", "/q/metrics", null).body();
         assertTrue(metricValue(metrics, "lxcfs_reads_total{file=\"meminfo\"}") >= 1, metrics);
         assertTrue(metricValue(metrics, "lxcfs_render_seconds_count{file=\"loadavg\"}") >= 1, metrics);
         assertTrue(metrics.contains("lxcfs_render_seconds_bucket{file=\"meminfo\""), "render histogram");
@@ -211,15 +199,15 @@ class ProcViewMountIT {
     @Test
     void passthroughSwitchesAtRunTime() throws Exception {
         try (TestCgroup cg = TestCgroup.create("passthrough").memoryLimit(64 * MIB)) {
-            ViewContainer c = new ViewContainer(cg, mount);
+            ViewContainer c = new ViewContainer(cg, VIEW.mount());
             String hostTotal = line(Files.readString(Path.of("/proc/meminfo")), "MemTotal:");
             try {
-                assertEquals(200, daemon.http("PUT", "/admin/passthrough", "true").statusCode());
+                assertEquals(200, VIEW.daemon().http("PUT", "/admin/passthrough", "true").statusCode());
                 assertEquals(hostTotal + "\n", c.exec("grep MemTotal: /proc/meminfo"));
-                assertEquals(400, daemon.http("PUT", "/admin/passthrough", "maybe").statusCode());
-                assertEquals("true\n", daemon.http("GET", "/admin/passthrough", null).body());
+                assertEquals(400, VIEW.daemon().http("PUT", "/admin/passthrough", "maybe").statusCode());
+                assertEquals("true\n", VIEW.daemon().http("GET", "/admin/passthrough", null).body());
             } finally {
-                assertEquals(200, daemon.http("PUT", "/admin/passthrough", "false").statusCode());
+                assertEquals(200, VIEW.daemon().http("PUT", "/admin/passthrough", "false").statusCode());
             }
             assertEquals("MemTotal:          65536 kB\n", c.exec("grep MemTotal: /proc/meminfo"));
         }
@@ -236,8 +224,8 @@ class ProcViewMountIT {
         String busybox = busybox();
         try (TestCgroup one = TestCgroup.create("sendfile-1").cpuset("0");
              TestCgroup two = TestCgroup.create("sendfile-2").cpuset("0-1")) {
-            ViewContainer small = new ViewContainer(one, mount);
-            ViewContainer large = new ViewContainer(two, mount);
+            ViewContainer small = new ViewContainer(one, VIEW.mount());
+            ViewContainer large = new ViewContainer(two, VIEW.mount());
             String script = "stat -c %s /proc/cpuinfo; " + busybox + " cat /proc/cpuinfo | grep -c ^processor; "
                     + busybox + " cat /proc/cpuinfo | tail -c 2 | od -An -c | tr -d ' '";
             for (int round = 0; round < 5; round++) {
@@ -257,7 +245,7 @@ class ProcViewMountIT {
     void busyboxCatPrintsEveryFileWhole() throws Exception {
         String busybox = busybox();
         try (TestCgroup cg = TestCgroup.create("busybox").memoryLimit(256 * MIB).cpuQuota(50_000, 100_000)) {
-            ViewContainer c = new ViewContainer(cg, mount);
+            ViewContainer c = new ViewContainer(cg, VIEW.mount());
             for (io.lxcfs.daemon.view.ProcFile f : io.lxcfs.daemon.view.ProcFile.values()) {
                 String[] out = c.exec("stat -c %s " + f.path + "; " + busybox + " cat " + f.path + " | wc -c; cat "
                         + f.path + " | wc -c").trim().split("\\s+");

@@ -1,6 +1,13 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.ProcessWait;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.TestCgroup;
+import io.lxcfs.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -245,7 +252,7 @@ class RestartIT {
     void withoutASuccessorWithinTheDeadlineReadersGetAnErrorAndTheNextDaemonReattaches() throws Exception {
         // The keeper's respawns find no jar: none will ever serve.
         Path app = Files.createTempDirectory("lxcfs-it-app");
-        cleanup.add(() -> deleteTree(app));
+        cleanup.add(() -> TestFiles.deleteTree(app));
         copyTree(Path.of(System.getProperty("lxcfs.daemon.jar")).getParent(), app.resolve("quarkus-app"));
         DaemonProcess d = DaemonProcess.start(mount, Map.of("LXCFS_DAEMON_JAR", app.resolve("quarkus-app/quarkus-run.jar").toString(),
                 "LXCFS_KEEPER_DEADLINE", "3"));
@@ -302,7 +309,7 @@ class RestartIT {
      * 256 MiB cgroup with the view bind-mounted.
      */
     private void startKeptReaders() throws Exception {
-        Path tools = RuncContainer.toolsDir();
+        Path tools = RepoLayout.toolsDir();
         Path out = Files.createTempFile("lxcfs-it-reader-kept", ".out");
         Process p = inContainer(tools.resolve("procread") + " kwatch 2 " + LIMIT_KB + " /proc/meminfo /proc/stat /proc/uptime", out);
         readers.add(new WatchReader("kept-open", out, p, p::destroy));
@@ -479,7 +486,7 @@ class RestartIT {
 
     /** Two private-mount-namespace readers in the 256 MiB cgroup, and a runc container with only the reader. */
     private void startReaders() throws Exception {
-        Path tools = RuncContainer.toolsDir();
+        Path tools = RepoLayout.toolsDir();
         for (int i = 1; i <= 2; i++) {
             Path out = Files.createTempFile("lxcfs-it-reader", ".out");
             String inner = ViewContainer.bindScript(mount) + "exec "
@@ -489,13 +496,13 @@ class RestartIT {
             readers.add(new WatchReader("namespace-" + i, out, p, p::destroy));
         }
         Path rootfs = Files.createTempDirectory("lxcfs-it-rootfs-bare");
-        cleanup.add(() -> deleteTree(rootfs));
+        cleanup.add(() -> TestFiles.deleteTree(rootfs));
         for (String d : List.of("proc", "sys", "dev", "opt/tools")) {
             Files.createDirectories(rootfs.resolve(d));
         }
         Files.copy(tools.resolve("procread-static"), rootfs.resolve("procread"), StandardCopyOption.REPLACE_EXISTING);
-        RuncContainer runc = RuncContainer.create(rootfs, mount, "restart", "/lxcfs-it/{id}", LIMIT, 0, 0,
-                WatchReader.command("/procread", LIMIT_KB));
+        RuncContainer runc = RuncContainer.builder(rootfs, "restart").memoryLimit(LIMIT)
+                .viewFiles(mount, ViewContainer.FILES).tools().command(WatchReader.command("/procread", LIMIT_KB)).create();
         cleanup.add(runc);
         Path out = Files.createTempFile("lxcfs-it-reader-runc", ".out");
         Process p = runc.start(out);
@@ -549,15 +556,5 @@ class RestartIT {
             Thread.sleep(20);
         }
         throw new AssertionError("bystander namespace not ready: " + new String(bystander.getErrorStream().readAllBytes()));
-    }
-
-    private static void deleteTree(Path p) throws Exception {
-        if (Files.exists(p)) {
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(x);
-                }
-            }
-        }
     }
 }

@@ -1,5 +1,10 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.RootAccess;
+import io.lxcfs.testing.RuncContainer;
+import io.lxcfs.testing.TestCgroup;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,7 +125,8 @@ class RuncContainerIT {
 
     /** Runs {@link #PROBE} in a fresh container with 256 MiB and 0.5 CPU and checks every tool's answer. */
     private static Map<String, String> runProbe(String name, String cgroupsPath) throws Exception {
-        try (RuncContainer c = RuncContainer.create(rootfs, mount, name, cgroupsPath, 256 * MIB, 50_000, 100_000, PROBE)) {
+        try (RuncContainer c = RuncContainer.builder(rootfs, name).cgroupsPath(cgroupsPath).memoryLimit(256 * MIB)
+                .cpuQuota(50_000, 100_000).viewFiles(mount, ViewContainer.FILES).tools().shell(PROBE).create()) {
             RuncContainer.Result r = c.run(120);
             String all = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr() + "\ndaemon log:\n" + daemon.log();
             assertEquals(0, r.exit(), all);

@@ -1,9 +1,12 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.RepoLayout;
+import io.lxcfs.testing.SharedDaemon;
+import io.lxcfs.testing.TestCgroup;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,19 +22,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StressIT {
 
+    @RegisterExtension
+    static final SharedDaemon VIEW = new SharedDaemon("lxcfs-it-stress");
+
     private static final int READS_PER_FILE = Integer.getInteger("lxcfs.stress.reads", 20_000);
 
     @Test
     void concurrentReadersWhileContainersComeAndGo() throws Exception {
-        RootAccess.assume();
-        Path procread = Path.of(System.getProperty("lxcfs.tools.dir", "target/tools"), "procread");
-        Path mount = Files.createTempDirectory("lxcfs-it-stress");
-        try (DaemonProcess daemon = DaemonProcess.start(mount);
-             TestCgroup a = TestCgroup.create("stress-a").memoryLimit(256L << 20).cpuQuota(50_000, 100_000);
+        Path procread = RepoLayout.tool("procread");
+        try (TestCgroup a = TestCgroup.create("stress-a").memoryLimit(256L << 20).cpuQuota(50_000, 100_000);
              TestCgroup b = TestCgroup.create("stress-b").memoryLimit(128L << 20).cpuset("1")) {
             StringBuilder files = new StringBuilder();
             for (ProcFile f : ProcFile.values()) {
-                files.append(' ').append(mount).append(f.path);
+                files.append(' ').append(VIEW.mount()).append(f.path);
             }
             String check = procread + " check " + READS_PER_FILE + files;
             Process readerA = new ProcessBuilder("sh", "-c", a.joinScript() + "exec " + check).redirectErrorStream(true).start();
@@ -46,7 +49,7 @@ class StressIT {
                         try (TestCgroup c = TestCgroup.create("churn").memoryLimit((64L + churned.get() % 64) << 20)) {
                             // A short-lived container: first read tracks it, then it and its cgroup vanish.
                             Process p = new ProcessBuilder("sh", "-c", c.joinScript()
-                                    + "cat " + mount + "/proc/meminfo " + mount + "/proc/loadavg " + mount + "/proc/uptime > /dev/null")
+                                    + "cat " + VIEW.mount() + "/proc/meminfo " + VIEW.mount() + "/proc/loadavg " + VIEW.mount() + "/proc/uptime > /dev/null")
                                     .start();
                             p.waitFor();
                         }
@@ -73,7 +76,7 @@ class StressIT {
             assertTrue(churnErrors.isEmpty(), churnErrors.toString());
             assertTrue(churned.get() >= 10, "containers came and went: " + churned.get());
             // The daemon is still healthy and never fell back for the two long-lived readers' files.
-            assertEquals(200, daemon.http("GET", "/q/health/ready", null).statusCode());
+            assertEquals(200, VIEW.daemon().http("GET", "/q/health/ready", null).statusCode());
         }
     }
 }

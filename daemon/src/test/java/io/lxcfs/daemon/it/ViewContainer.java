@@ -2,10 +2,13 @@ package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.CpuDirectory;
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.TestCgroup;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,6 +19,9 @@ public final class ViewContainer {
 
     public record Result(int exit, String stdout, String stderr) {
     }
+
+    /** The view's eight files by their path in a container ({@code /proc/meminfo}, ...), as the webhook mounts them. */
+    public static final List<String> FILES = Arrays.stream(ProcFile.values()).map(f -> f.path).toList();
 
     private final TestCgroup cgroup;
     private final Path view;

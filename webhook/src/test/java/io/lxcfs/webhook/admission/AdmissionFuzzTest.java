@@ -24,9 +24,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.zjsonpatch.JsonPatch;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.lxcfs.testing.HttpsClient.Reply;
+import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.Fixtures;
-import io.lxcfs.webhook.Https;
-import io.lxcfs.webhook.Https.Reply;
 import io.lxcfs.webhook.Reviews;
 import io.lxcfs.webhook.tls.TlsManager;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -54,11 +54,11 @@ class AdmissionFuzzTest {
     URL base;
     @Inject
     TlsManager tls;
-    Https https;
+    HttpsClient https;
 
     @BeforeEach
     void client() throws Exception {
-        https = new Https(Files.readString(tls.localDir().resolve("ca.crt")), URI.create(base.toString()));
+        https = new HttpsClient(Files.readString(tls.localDir().resolve("ca.crt")), URI.create(base.toString()));
     }
 
     @Test

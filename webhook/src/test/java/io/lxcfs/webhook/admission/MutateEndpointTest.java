@@ -25,9 +25,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.lxcfs.testing.HttpsClient.Reply;
+import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.Fixtures;
-import io.lxcfs.webhook.Https;
-import io.lxcfs.webhook.Https.Reply;
 import io.lxcfs.webhook.config.WebhookConfig.Mode;
 import io.lxcfs.webhook.tls.TlsManager;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -41,13 +41,13 @@ class MutateEndpointTest {
     @Inject
     TlsManager tls;
 
-    Https https;
+    HttpsClient https;
 
     @BeforeEach
     void client() throws Exception {
         // trust exactly the CA the webhook wrote for local use (the file it logs)
         String ca = Files.readString(tls.localDir().resolve("ca.crt"));
-        https = new Https(ca, URI.create(base.toString()));
+        https = new HttpsClient(ca, URI.create(base.toString()));
     }
 
     JsonNode admit(ObjectNode review) {

@@ -29,8 +29,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxcfs.crds.v1alpha1.ProcFileName;
 import io.lxcfs.crds.v1alpha1.ProcViewPolicy;
 import io.lxcfs.crds.v1alpha1.ProcViewPolicySpec;
+import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.Fixtures;
-import io.lxcfs.webhook.Https;
 import io.lxcfs.webhook.policy.PolicyStore;
 import io.lxcfs.webhook.tls.TlsManager;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -52,16 +52,16 @@ class PolicyInformerTest {
     @Inject
     TlsManager tls;
 
-    Https https;
+    HttpsClient https;
 
     @BeforeEach
     void setUp() throws Exception {
-        https = new Https(tls.current().caBundlePem(), URI.create(base.toString()));
+        https = new HttpsClient(tls.current().caBundlePem(), URI.create(base.toString()));
         assertTrue(store.await(store::synced, WAIT), "informer synced");
     }
 
     JsonNode admit(ObjectNode pod, String namespace) {
-        Https.Reply r = https.post("/mutate", podCreate(pod, namespace).toString());
+        HttpsClient.Reply r = https.post("/mutate", podCreate(pod, namespace).toString());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }

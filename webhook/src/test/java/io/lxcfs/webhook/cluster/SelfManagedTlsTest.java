@@ -29,7 +29,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lxcfs.webhook.Https;
+import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.webhook.config.WebhookConfig.Mode;
 import io.lxcfs.webhook.tls.Certificates;
 import io.lxcfs.webhook.tls.TlsManager;
@@ -70,7 +70,7 @@ class SelfManagedTlsTest {
                 .toList();
     }
 
-    Https.Reply admit(Https https) {
+    HttpsClient.Reply admit(HttpsClient https) {
         return https.post("/mutate", podCreate(json("deployment-pod.json"), "shop").toString());
     }
 
@@ -90,24 +90,24 @@ class SelfManagedTlsTest {
         X509Certificate leaf = Certificates.parseCertificates(decode(s, "tls.crt")).get(0);
         assertTrue(Certificates.covers(leaf, List.of("lxcfs-webhook", "lxcfs-webhook.test", "lxcfs-webhook.test.svc",
                 "lxcfs-webhook.test.svc.cluster.local")), "Service DNS names");
-        assertEquals(leaf, Https.presented(base.getHost(), base.getPort()), "the server presents the Secret's certificate");
+        assertEquals(leaf, HttpsClient.presented(base.getHost(), base.getPort()), "the server presents the Secret's certificate");
 
-        Https.Reply r = admit(new Https(ca, URI.create(base.toString())));
+        HttpsClient.Reply r = admit(new HttpsClient(ca, URI.create(base.toString())));
         assertEquals(200, r.status(), r.body());
         assertTrue(r.json().at("/response/allowed").asBoolean());
 
         // a client trusting some other CA is refused
         String otherCa = Certificates.pem(Certificates.newCa("other", Instant.now(), Duration.ofHours(1)).certificate());
-        assertThrows(AssertionError.class, () -> admit(new Https(otherCa, URI.create(base.toString()))));
+        assertThrows(AssertionError.class, () -> admit(new HttpsClient(otherCa, URI.create(base.toString()))));
     }
 
     @Test
     @Order(2)
     void renewsTheCertificateBeforeExpiryWithoutDroppingClients() {
         String ca = decode(secret(), "ca.crt");
-        Https https = new Https(ca, URI.create(base.toString()));
+        HttpsClient https = new HttpsClient(ca, URI.create(base.toString()));
         assertEquals(200, admit(https).status()); // opens a kept-alive connection
-        X509Certificate before = Https.presented(base.getHost(), base.getPort());
+        X509Certificate before = HttpsClient.presented(base.getHost(), base.getPort());
 
         assertFalse(tls.check(Instant.now()), "nothing due yet");
         assertTrue(tls.check(Instant.now().plus(Duration.ofMinutes(55))), "due 10 minutes before expiry");
@@ -117,9 +117,9 @@ class SelfManagedTlsTest {
         assertNotEquals(before.getSerialNumber(), renewed.getSerialNumber());
         assertEquals(ca, decode(s, "ca.crt"), "same CA: caBundle unchanged");
         assertEquals(List.of(ca, ca), caBundles());
-        assertEquals(renewed, Https.presented(base.getHost(), base.getPort()), "new handshakes get the new certificate");
+        assertEquals(renewed, HttpsClient.presented(base.getHost(), base.getPort()), "new handshakes get the new certificate");
         assertEquals(200, admit(https).status(), "the existing client keeps working");
-        assertEquals(200, admit(new Https(ca, URI.create(base.toString()))).status());
+        assertEquals(200, admit(new HttpsClient(ca, URI.create(base.toString()))).status());
     }
 
     @Test
@@ -134,7 +134,7 @@ class SelfManagedTlsTest {
         assertEquals(Certificates.parseCertificates(oldCa).get(0), bundle.get(1));
         assertEquals(List.of(decode(s, "ca.crt"), decode(s, "ca.crt")), caBundles(), "caBundle updated");
         String newCaOnly = Certificates.pem(bundle.get(0));
-        assertEquals(200, admit(new Https(newCaOnly, URI.create(base.toString()))).status());
+        assertEquals(200, admit(new HttpsClient(newCaOnly, URI.create(base.toString()))).status());
     }
 
     @Test
@@ -161,7 +161,7 @@ class SelfManagedTlsTest {
                 });
 
         assertTrue(tls.check(Instant.now()));
-        assertEquals(leaf.certificate(), Https.presented(base.getHost(), base.getPort()));
+        assertEquals(leaf.certificate(), HttpsClient.presented(base.getHost(), base.getPort()));
         assertEquals(List.of(decode(s, "ca.crt"), decode(s, "ca.crt")), caBundles());
     }
 }

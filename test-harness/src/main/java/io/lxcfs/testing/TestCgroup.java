@@ -1,4 +1,4 @@
-package io.lxcfs.daemon.it;
+package io.lxcfs.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,28 +8,33 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
- * A real cgroup for one test "container", in the layout the machine has, detected at run time:
+ * A real cgroup for a test "container" or pod, in the layout the machine has, detected at run time:
  * <ul>
- *   <li>v1 or hybrid (this build machine): one directory {@code /lxcfs-it/<name>-<random>} in every v1
- *       controller the view reads;</li>
+ *   <li>v1 or hybrid (this build machine): {@link #create} makes one directory {@code /lxcfs-it/<name>-<random>} in
+ *       every v1 controller the view reads;</li>
  *   <li>pure v2 (the VM tier's guest, {@code cgroup_no_v1=all}): the container's leaf in a pod cgroup as a
  *       kubelet lays it out, with the controllers enabled level by level through {@code cgroup.subtree_control}:
  *       systemd driver {@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid_>.slice/cri-containerd-<id>.scope},
  *       cgroupfs driver {@code /kubepods/burstable/pod<uid>/<id>}.</li>
  * </ul>
- * Removed (after killing what is left in it) on close, with the parents it created when they are empty.
+ * {@link #at} makes a cgroup at a given path instead (a pod's, under which runc creates its containers' cgroups).
+ * {@link #close()} kills what is left in it and removes the directories it created, deepest first; it fails, naming
+ * them, when the cgroup's own directories cannot be removed within 10 s. A parent it created stays when another
+ * test's cgroup still uses it.
  */
 public final class TestCgroup implements AutoCloseable {
 
-    static final Path ROOT = Path.of(System.getProperty("lxcfs.test.cgroup-root", "/sys/fs/cgroup"));
+    public static final Path ROOT = Path.of(System.getProperty("lxcfs.test.cgroup-root", "/sys/fs/cgroup"));
     /** A single unified hierarchy mounted at {@link #ROOT} (on a hybrid host it sits at {@code unified/}). */
     public static final boolean V2 = Files.exists(ROOT.resolve("cgroup.controllers"));
     /** v1 controller directories; on v2 the one hierarchy ({@code ""}: {@link #ROOT} itself). */
-    static final List<String> CONTROLLERS = V2 ? List.of("") : List.of("memory", "cpu", "cpuacct", "cpuset", "pids", "blkio");
+    public static final List<String> CONTROLLERS = V2 ? List.of("") : List.of("memory", "cpu", "cpuacct", "cpuset", "pids", "blkio");
     /** What a kubelet on v2 delegates down to its pods. */
     private static final String V2_SUBTREE = "+cpuset +cpu +io +memory +pids";
+    private static final long REMOVE_TIMEOUT_NANOS = 10_000_000_000L;
 
     /** How the kubelet's cgroup driver names a pod's cgroups (on v2; v1 always uses {@code /lxcfs-it/...}). */
     public enum Driver { SYSTEMD, CGROUPFS }
@@ -57,18 +62,59 @@ public final class TestCgroup implements AutoCloseable {
         TestCgroup cg = new TestCgroup(path, null);
         for (String c : CONTROLLERS) {
             Files.createDirectories(ROOT.resolve(c + path));
+            cg.created.add(ROOT.resolve(c + path)); // not the shared /lxcfs-it
         }
         // A v1 cpuset cgroup needs cpus and mems before a task can join.
         for (String level : List.of("/lxcfs-it", path)) {
-            Path dir = ROOT.resolve("cpuset" + level);
-            if (Files.readString(dir.resolve("cpuset.cpus")).isBlank()) {
-                Files.writeString(dir.resolve("cpuset.cpus"), Files.readString(ROOT.resolve("cpuset/cpuset.cpus")).trim());
-            }
-            if (Files.readString(dir.resolve("cpuset.mems")).isBlank()) {
-                Files.writeString(dir.resolve("cpuset.mems"), Files.readString(ROOT.resolve("cpuset/cpuset.mems")).trim());
-            }
+            inheritCpuset(ROOT.resolve("cpuset" + level));
         }
         return cg;
+    }
+
+    /**
+     * A cgroup at exactly {@code path} (absolute, e.g. {@code /lxcfs-e2e-1a2b/kubepods/burstable/pod<uid>}), as a
+     * kubelet makes a pod's: on v1 in every hierarchy ({@link #hierarchies()}: runc then finds the parents of its
+     * containers' cgroups everywhere), on v2 with the controllers enabled at every level down to it.
+     */
+    public static TestCgroup at(String path) throws IOException {
+        TestCgroup cg = new TestCgroup(path, null);
+        try {
+            for (Path hierarchy : hierarchies()) {
+                Path dir = hierarchy;
+                if (V2) {
+                    enableControllers(dir);
+                }
+                for (String part : path.replaceFirst("^/+", "").split("/")) {
+                    dir = dir.resolve(part);
+                    if (!Files.isDirectory(dir)) {
+                        Files.createDirectory(dir);
+                        cg.created.add(dir);
+                    }
+                    if (V2) {
+                        enableControllers(dir); // its children (the containers) get every controller
+                    } else if (hierarchy.getFileName().toString().equals("cpuset")) {
+                        inheritCpuset(dir);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                cg.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return cg;
+    }
+
+    /** A v1 cpuset cgroup takes no task until its cpus and mems are set: its parent's. */
+    private static void inheritCpuset(Path dir) throws IOException {
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            if (Files.readString(dir.resolve(f)).isBlank()) {
+                Files.writeString(dir.resolve(f), Files.readString(dir.getParent().resolve(f)).trim());
+            }
+        }
     }
 
     private static TestCgroup createV2(String name, Driver driver) throws IOException {
@@ -101,6 +147,21 @@ public final class TestCgroup implements AutoCloseable {
 
     private static void enableControllers(Path dir) throws IOException {
         Files.writeString(dir.resolve("cgroup.subtree_control"), V2_SUBTREE);
+    }
+
+    /**
+     * The mounted hierarchies: on v1 or hybrid every controller's directory, the named {@code systemd} one and the
+     * unified one (each a directory with {@code cgroup.procs}, links such as {@code cpu,cpuacct} left out); on pure
+     * v2 {@link #ROOT} itself.
+     */
+    public static List<Path> hierarchies() throws IOException {
+        if (V2) {
+            return List.of(ROOT);
+        }
+        try (Stream<Path> s = Files.list(ROOT)) {
+            return s.filter(d -> Files.isDirectory(d) && !Files.isSymbolicLink(d) && Files.exists(d.resolve("cgroup.procs")))
+                    .sorted().toList();
+        }
     }
 
     public static boolean available() {
@@ -148,6 +209,16 @@ public final class TestCgroup implements AutoCloseable {
         } else {
             Files.writeString(dir("cpu").resolve("cpu.cfs_period_us"), Long.toString(periodUs));
             Files.writeString(dir("cpu").resolve("cpu.cfs_quota_us"), Long.toString(quotaUs));
+        }
+        return this;
+    }
+
+    /** v1 {@code cpu.shares}; on v2 the {@code cpu.weight} a kubelet derives from them. */
+    public TestCgroup cpuShares(long shares) throws IOException {
+        if (V2) {
+            Files.writeString(dir("cpu").resolve("cpu.weight"), Long.toString(1 + ((shares - 2) * 9999) / 262142));
+        } else {
+            Files.writeString(dir("cpu").resolve("cpu.shares"), Long.toString(shares));
         }
         return this;
     }
@@ -203,8 +274,7 @@ public final class TestCgroup implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (int attempt = 0; attempt < 100; attempt++) {
-            String procs = Files.readString(dir("memory").resolve("cgroup.procs")).trim()
-                    + "\n" + Files.readString(dir("cpu").resolve("cgroup.procs")).trim();
+            String procs = procs("memory") + "\n" + procs("cpu");
             if (procs.isBlank()) {
                 break;
             }
@@ -215,28 +285,34 @@ public final class TestCgroup implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        List<Path> dirs = new ArrayList<>();
-        if (V2) {
-            dirs.add(dir(""));
-            for (int i = created.size() - 1; i >= 0; i--) {
-                if (!dirs.contains(created.get(i))) {
-                    dirs.add(created.get(i));
-                }
-            }
-        } else {
-            CONTROLLERS.forEach(c -> dirs.add(dir(c)));
-        }
-        for (Path d : dirs) {
-            for (int attempt = 0; attempt < 100 && Files.exists(d); attempt++) {
+        List<String> left = new ArrayList<>();
+        for (int i = created.size() - 1; i >= 0; i--) {
+            Path d = created.get(i);
+            boolean own = d.endsWith(path.substring(1));
+            long deadline = System.nanoTime() + REMOVE_TIMEOUT_NANOS;
+            while (Files.exists(d)) {
                 try {
-                    Files.delete(d);
-                } catch (IOException e) {
-                    if (V2 && !d.equals(dir(""))) {
+                    Files.delete(d); // rmdir: refused while tasks or child cgroups remain
+                } catch (IOException busy) {
+                    if (!own) {
                         break; // a shared parent another test's cgroup still uses
                     }
-                    Thread.sleep(20);
+                    if (System.nanoTime() > deadline) {
+                        left.add(d + " (" + busy.getMessage() + ")");
+                        break;
+                    }
+                    Thread.sleep(20); // a killed process is still exiting
                 }
             }
         }
+        created.clear();
+        if (!left.isEmpty()) {
+            throw new IllegalStateException("cgroups left behind: " + left);
+        }
+    }
+
+    private String procs(String controller) throws IOException {
+        Path f = dir(controller).resolve("cgroup.procs");
+        return Files.exists(f) ? Files.readString(f).trim() : "";
     }
 }
