@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -30,12 +32,23 @@ public final class ProcViewFs implements FuseFileSystem {
     /** The "file" bits of a handle on a file of {@link #cpuDir}: read by path, not by ordinal. */
     private static final int CPU_DIR_FILE = 255;
     private static final int FILE_BITS = 8;
+    /** The view's files by ordinal and by path (ProcFile.values() copies its array on every call). */
+    private static final ProcFile[] FILES = ProcFile.values();
+    private static final Map<String, ProcFile> BY_PATH = new HashMap<>();
+    private static final Attr DIRECTORY = new Attr(FuseProtocol.S_IFDIR | 0555, 0, 2);
+
+    static {
+        for (ProcFile f : FILES) {
+            BY_PATH.put(f.path, f);
+        }
+    }
 
     private final ProcView view;
     private final ReadListener listener;
     private final ViewTree tree = new ViewTree();
     private final SnapshotReads reads;
     private final FileSizes sizes = new FileSizes();
+    private final Attr[] fileAttrs = new Attr[FILES.length];
     /** The caller's /sys/devices/system/cpu (besides {@code online}, which is a {@link ProcFile}). */
     private final CpuDirectory cpuDir;
     private final Path hostCpuDir;
@@ -78,14 +91,21 @@ public final class ProcViewFs implements FuseFileSystem {
             };
         }
         if (tree.isDirectory(path)) {
-            return new Attr(FuseProtocol.S_IFDIR | 0555, 0, 2);
+            return DIRECTORY;
         }
-        ProcFile file = ProcFile.byPath(path);
+        ProcFile file = BY_PATH.get(path);
         if (file == null) {
             throw Failure.ENOENT;
         }
-        // Never smaller than what any caller will read (FileSizes); no render per stat.
-        return new Attr(FuseProtocol.S_IFREG | 0444, sizes.size(file), 1);
+        // Never smaller than what any caller will read (FileSizes); no render per stat. The size changes rarely:
+        // one Attr per file and size, not one per request (Attr is immutable, so a racy cache is safe).
+        long size = sizes.size(file);
+        Attr attr = fileAttrs[file.ordinal()];
+        if (attr == null || attr.size() != size) {
+            attr = new Attr(FuseProtocol.S_IFREG | 0444, size, 1);
+            fileAttrs[file.ordinal()] = attr;
+        }
+        return attr;
     }
 
     @Override
@@ -117,7 +137,7 @@ public final class ProcViewFs implements FuseFileSystem {
             }
             fileBits = CPU_DIR_FILE;
         } else {
-            ProcFile file = ProcFile.byPath(path);
+            ProcFile file = BY_PATH.get(path);
             if (file == null) {
                 throw tree.isDirectory(path) ? Failure.EISDIR : Failure.ENOENT;
             }
@@ -226,7 +246,7 @@ public final class ProcViewFs implements FuseFileSystem {
      * is); null for any other path.
      */
     private static String cpuRel(String path) {
-        if (!path.startsWith(CpuDirectory.PATH + "/") || ProcFile.byPath(path) != null) {
+        if (!path.startsWith(CpuDirectory.PATH + "/") || BY_PATH.get(path) != null) {
             return null;
         }
         return path.substring(CpuDirectory.PATH.length() + 1);
@@ -243,8 +263,7 @@ public final class ProcViewFs implements FuseFileSystem {
     /** The file a handle was opened on (handles name their file; null for a number we never gave out). */
     static ProcFile fileOf(long fh) {
         int ordinal = (int) (fh & ((1 << FILE_BITS) - 1));
-        ProcFile[] files = ProcFile.values();
-        return fh >>> FILE_BITS == 0 || ordinal >= files.length ? null : files[ordinal];
+        return fh >>> FILE_BITS == 0 || ordinal >= FILES.length ? null : FILES[ordinal];
     }
 
     /** Snapshots held for readers between a read at offset 0 and the end (for tests and metrics). */
