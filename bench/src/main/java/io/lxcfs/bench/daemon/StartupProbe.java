@@ -115,8 +115,12 @@ public final class StartupProbe {
         }
 
         void awaitReads(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             synchronized (lock) {
                 while (reads < n) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the reader did not complete " + n + " reads within 30 s");
+                    }
                     lock.wait(100);
                 }
             }
