@@ -43,11 +43,10 @@ vm-test: deps
 	$(MVN) -pl daemon -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
 		-Dit.test=CgroupV2VmIT -Dfailsafe.failIfNoSpecifiedTests=false $(MVN_ARGS)
 
-## Side-by-side benchmark against the reference LXCFS, then the webhook's admission latency at 100/500/1000 req/s
-## (prints tables; see docs/benchmarks.md).
-bench: deps build
-	scripts/bench.sh
-	scripts/bench-webhook.sh
+## Side-by-side benchmark against the reference LXCFS and a do-nothing FUSE server (the floor), the start-up of a new
+## daemon JVM on a live connection, then the webhook under load (prints tables; see docs/benchmarks.md; BENCH_* knobs).
+bench: deps
+	$(MVN) -Pbench -pl bench -am verify -DskipTests
 
 ## Container images of the daemon and the webhook with docker or podman (fails with an explanation when neither
 ## engine answers; IMAGE_REGISTRY, IMAGE_TAG, CONTAINER_ENGINE override; see docs/chart.md).

@@ -150,10 +150,11 @@ class ChartRenderTest {
         assertNull(c.getPorts().get(0).getHostPort());
 
         // memory: limited (the daemon must not grow without bound), request close to the limit, above measured RSS
+        // (80-86 MiB idle and after 1,000,000 reads, docs/benchmarks.md) with headroom
         Quantity limit = c.getResources().getLimits().get("memory");
         Quantity request = c.getResources().getRequests().get("memory");
         assertNotNull(limit);
-        assertTrue(request.getNumericalAmount().compareTo(Quantity.parse("160Mi").getNumericalAmount()) >= 0);
+        assertTrue(request.getNumericalAmount().compareTo(Quantity.parse("112Mi").getNumericalAmount()) >= 0);
         assertTrue(limit.getNumericalAmount().compareTo(request.getNumericalAmount()) >= 0);
         assertNull(c.getResources().getLimits().get("cpu"), "no CPU limit: throttling slows every /proc read");
     }

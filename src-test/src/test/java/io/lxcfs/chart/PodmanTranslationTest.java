@@ -33,7 +33,7 @@ class PodmanTranslationTest {
         List<String> o = plan.runOptions();
         assertTrue(o.containsAll(List.of("--privileged", "--pid=host", "--network=bridge", "--pull=never",
                 "--volume=/sys/fs/cgroup:/sys/fs/cgroup:ro,rprivate", "--volume=/var/lib:/var/lib:rw,rshared",
-                "--env=LXCFS_MOUNT_PATH=/var/lib/lxcfs", "--memory=268435456", "--cpu-shares=51", "--stop-timeout=30")), o.toString());
+                "--env=LXCFS_MOUNT_PATH=/var/lib/lxcfs", "--memory=201326592", "--cpu-shares=51", "--stop-timeout=30")), o.toString());
         assertEquals(List.of("/var/lib"), plan.sharedHostPaths());
         assertEquals(Map.of("startupProbe", 9440, "livenessProbe", 9440, "readinessProbe", 9440),
                 Map.of("startupProbe", plan.probes().get("startupProbe").port(),

@@ -39,8 +39,8 @@ interface FuseFileSystem {
     /** Opens a file for reading; the handle must name the file (any daemon may read it: {@link ProcViewFs}). */
     long open(String path, int flags, long pid) throws Failure;
 
-    /** Puts up to {@code size} bytes at {@code offset} into {@code out}; returns how many. */
-    int read(String path, long handle, long offset, int size, long pid, ByteBuffer out) throws Failure;
+    /** Puts up to {@code size} bytes of the file from {@code offset} into {@code out} at index {@code at}; returns how many. */
+    int read(String path, long handle, long offset, int size, long pid, ByteBuffer out, int at) throws Failure;
 
     String readlink(String path, long pid) throws Failure;
 

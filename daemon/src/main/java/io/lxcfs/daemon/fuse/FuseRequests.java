@@ -91,7 +91,7 @@ final class FuseRequests {
         try {
             return switch (opcode) {
                 case INIT -> init(in, length, out);
-                case LOOKUP -> lookup(node, name(in, length), pid, out);
+                case LOOKUP -> lookup(node, in, length, pid, out);
                 case GETATTR -> getattr(node, pid, out);
                 case OPEN -> open(node, in.getInt(IN_HEADER), pid, out);
                 case READ -> read(node, in.getLong(IN_HEADER), in.getLong(IN_HEADER + 8), in.getInt(IN_HEADER + 16), pid, out);
@@ -149,11 +149,25 @@ final class FuseRequests {
         return ok(out, INIT_OUT);
     }
 
-    private int lookup(long parent, String name, long pid, ByteBuffer out) throws FuseFileSystem.Failure {
+    private int lookup(long parent, ByteBuffer in, int length, long pid, ByteBuffer out) throws FuseFileSystem.Failure {
         String dir = path(parent);
-        String path = dir.equals("/") ? "/" + name : dir + "/" + name;
-        if (name.isEmpty() || name.contains("/")) {
+        int end = IN_HEADER;
+        while (end < length && in.get(end) != 0) {
+            if (in.get(end) == '/') {
+                throw FuseFileSystem.Failure.ENOENT;
+            }
+            end++;
+        }
+        if (end == IN_HEADER) {
             throw FuseFileSystem.Failure.ENOENT;
+        }
+        // A name looked up before (every open looks up each component again: timeouts 0) is found by its id,
+        // without making a string of it.
+        long known = NodeIds.childId(dir, in, IN_HEADER, end);
+        String path = known < 0 ? null : nodes.known(known);
+        if (path == null || !NodeIds.isChild(path, dir, in, IN_HEADER, end)) {
+            String name = name(in, end);
+            path = dir.equals("/") ? "/" + name : dir + "/" + name;
         }
         FuseFileSystem.Attr attr = fs.getattr(path, pid);
         long id = nodes.register(path);
@@ -183,8 +197,7 @@ final class FuseRequests {
 
     private int read(long node, long handle, long offset, int size, long pid, ByteBuffer out) throws FuseFileSystem.Failure {
         int room = Math.min(Math.max(size, 0), out.capacity() - OUT_HEADER);
-        ByteBuffer data = out.duplicate().position(OUT_HEADER).limit(OUT_HEADER + room);
-        int n = fs.read(path(node), handle, offset, room, pid, data);
+        int n = fs.read(path(node), handle, offset, room, pid, out, OUT_HEADER);
         return ok(out, n);
     }
 
@@ -258,11 +271,8 @@ final class FuseRequests {
         return path;
     }
 
-    private static String name(ByteBuffer in, int length) {
-        int end = IN_HEADER;
-        while (end < length && in.get(end) != 0) {
-            end++;
-        }
+    /** The LOOKUP's name: the bytes from the header to {@code end}. */
+    private static String name(ByteBuffer in, int end) {
         byte[] b = new byte[end - IN_HEADER];
         in.get(IN_HEADER, b);
         return new String(b, StandardCharsets.UTF_8);

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -30,12 +32,23 @@ public final class ProcViewFs implements FuseFileSystem {
     /** The "file" bits of a handle on a file of {@link #cpuDir}: read by path, not by ordinal. */
     private static final int CPU_DIR_FILE = 255;
     private static final int FILE_BITS = 8;
+    /** The view's files by ordinal and by path (ProcFile.values() copies its array on every call). */
+    private static final ProcFile[] FILES = ProcFile.values();
+    private static final Map<String, ProcFile> BY_PATH = new HashMap<>();
+    private static final Attr DIRECTORY = new Attr(FuseProtocol.S_IFDIR | 0555, 0, 2);
+
+    static {
+        for (ProcFile f : FILES) {
+            BY_PATH.put(f.path, f);
+        }
+    }
 
     private final ProcView view;
     private final ReadListener listener;
     private final ViewTree tree = new ViewTree();
     private final SnapshotReads reads;
     private final FileSizes sizes = new FileSizes();
+    private final Attr[] fileAttrs = new Attr[FILES.length];
     /** The caller's /sys/devices/system/cpu (besides {@code online}, which is a {@link ProcFile}). */
     private final CpuDirectory cpuDir;
     private final Path hostCpuDir;
@@ -78,14 +91,21 @@ public final class ProcViewFs implements FuseFileSystem {
             };
         }
         if (tree.isDirectory(path)) {
-            return new Attr(FuseProtocol.S_IFDIR | 0555, 0, 2);
+            return DIRECTORY;
         }
-        ProcFile file = ProcFile.byPath(path);
+        ProcFile file = BY_PATH.get(path);
         if (file == null) {
             throw Failure.ENOENT;
         }
-        // Never smaller than what any caller will read (FileSizes); no render per stat.
-        return new Attr(FuseProtocol.S_IFREG | 0444, sizes.size(file), 1);
+        // Never smaller than what any caller will read (FileSizes); no render per stat. The size changes rarely:
+        // one Attr per file and size, not one per request (Attr is immutable, so a racy cache is safe).
+        long size = sizes.size(file);
+        Attr attr = fileAttrs[file.ordinal()];
+        if (attr == null || attr.size() != size) {
+            attr = new Attr(FuseProtocol.S_IFREG | 0444, size, 1);
+            fileAttrs[file.ordinal()] = attr;
+        }
+        return attr;
     }
 
     @Override
@@ -117,7 +137,7 @@ public final class ProcViewFs implements FuseFileSystem {
             }
             fileBits = CPU_DIR_FILE;
         } else {
-            ProcFile file = ProcFile.byPath(path);
+            ProcFile file = BY_PATH.get(path);
             if (file == null) {
                 throw tree.isDirectory(path) ? Failure.EISDIR : Failure.ENOENT;
             }
@@ -130,9 +150,9 @@ public final class ProcViewFs implements FuseFileSystem {
     }
 
     @Override
-    public int read(String path, long handle, long offset, int size, long pid, ByteBuffer out) throws Failure {
+    public int read(String path, long handle, long offset, int size, long pid, ByteBuffer out, int at) throws Failure {
         if ((handle & ((1 << FILE_BITS) - 1)) == CPU_DIR_FILE && cpuRel(path) != null) {
-            return readCpuDirFile(cpuRel(path), offset, size, pid, out);
+            return readCpuDirFile(cpuRel(path), offset, size, pid, out, at);
         }
         ProcFile file = fileOf(handle);
         if (file == null) {
@@ -145,7 +165,7 @@ public final class ProcViewFs implements FuseFileSystem {
             // Even the host file is unreadable: nothing sensible to serve.
             throw Failure.EIO;
         }
-        out.put(slice.content(), slice.offset(), slice.length());
+        out.put(at, slice.content(), slice.offset(), slice.length());
         return slice.length();
     }
 
@@ -153,7 +173,7 @@ public final class ProcViewFs implements FuseFileSystem {
      * A file of the CPU directory: small (sysfs attributes are at most a page), so every read renders the
      * whole file for its caller and serves the part at {@code offset}.
      */
-    private int readCpuDirFile(String rel, long offset, int size, long pid, ByteBuffer out) throws Failure {
+    private int readCpuDirFile(String rel, long offset, int size, long pid, ByteBuffer out, int at) throws Failure {
         byte[] content;
         try {
             content = cpuDir.read(rel, view.cpuViewFor(pid));
@@ -168,7 +188,7 @@ public final class ProcViewFs implements FuseFileSystem {
             return 0;
         }
         int n = (int) Math.min(size, content.length - offset);
-        out.put(content, (int) offset, n);
+        out.put(at, content, (int) offset, n);
         return n;
     }
 
@@ -226,7 +246,7 @@ public final class ProcViewFs implements FuseFileSystem {
      * is); null for any other path.
      */
     private static String cpuRel(String path) {
-        if (!path.startsWith(CpuDirectory.PATH + "/") || ProcFile.byPath(path) != null) {
+        if (!path.startsWith(CpuDirectory.PATH + "/") || BY_PATH.get(path) != null) {
             return null;
         }
         return path.substring(CpuDirectory.PATH.length() + 1);
@@ -243,8 +263,7 @@ public final class ProcViewFs implements FuseFileSystem {
     /** The file a handle was opened on (handles name their file; null for a number we never gave out). */
     static ProcFile fileOf(long fh) {
         int ordinal = (int) (fh & ((1 << FILE_BITS) - 1));
-        ProcFile[] files = ProcFile.values();
-        return fh >>> FILE_BITS == 0 || ordinal >= files.length ? null : files[ordinal];
+        return fh >>> FILE_BITS == 0 || ordinal >= FILES.length ? null : FILES[ordinal];
     }
 
     /** Snapshots held for readers between a read at offset 0 and the end (for tests and metrics). */

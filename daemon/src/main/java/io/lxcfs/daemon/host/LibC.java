@@ -38,6 +38,9 @@ public interface LibC {
 
     int open(String path, int flags);
 
+    /** {@code path}: a NUL-terminated name in a direct buffer (no conversion of a String per call). */
+    int open(ByteBuffer path, int flags);
+
     long read(int fd, Pointer buf, long count);
 
     long read(int fd, ByteBuffer buf, long count);

@@ -7,6 +7,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -31,8 +32,16 @@ public final class LinuxFileSource implements FileSource {
 
     private static final LibC LIBC = LibC.INSTANCE;
     private static final Runtime RUNTIME = LibC.RUNTIME;
-    private static final ThreadLocal<Pointer> NATIVE = ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, CHUNK));
-    private static final ThreadLocal<byte[]> HEAP = ThreadLocal.withInitial(() -> new byte[CHUNK]);
+    private static final int PATH_MAX = 4096;
+
+    /** A thread's buffers: the native one read(2) fills, its copy on the heap, the NUL-terminated path for open(2). */
+    private static final class Buffers {
+        final Pointer nativeBuf = Memory.allocateDirect(RUNTIME, CHUNK);
+        byte[] heap = new byte[CHUNK];
+        final ByteBuffer path = ByteBuffer.allocateDirect(PATH_MAX);
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     @Override
     public String read(String path) throws IOException {
@@ -54,13 +63,14 @@ public final class LinuxFileSource implements FileSource {
 
     /** The file's content, or null (errno set) when it cannot be opened or read. */
     private static String readNative(String path) {
-        int fd = LIBC.open(path, O_RDONLY_CLOEXEC);
+        Buffers b = BUFFERS.get();
+        int fd = cPath(path, b.path) ? LIBC.open(b.path, O_RDONLY_CLOEXEC) : LIBC.open(path, O_RDONLY_CLOEXEC);
         if (fd < 0) {
             return null;
         }
         try {
-            Pointer buf = NATIVE.get();
-            byte[] heap = HEAP.get();
+            Pointer buf = b.nativeBuf;
+            byte[] heap = b.heap;
             int len = 0;
             while (true) {
                 long n = LIBC.read(fd, buf, CHUNK);
@@ -75,7 +85,7 @@ public final class LinuxFileSource implements FileSource {
                 }
                 if (len + n > heap.length) {
                     heap = java.util.Arrays.copyOf(heap, Math.max(heap.length * 2, (int) (len + n)));
-                    HEAP.set(heap);
+                    b.heap = heap;
                 }
                 buf.get(0, heap, len, (int) n);
                 len += (int) n;
@@ -84,6 +94,26 @@ public final class LinuxFileSource implements FileSource {
         } finally {
             LIBC.close(fd);
         }
+    }
+
+    /**
+     * {@code path} as a C string in {@code into} (ASCII, as procfs and cgroupfs paths are); false when it is not ASCII
+     * or too long, and the String overload converts it.
+     */
+    private static boolean cPath(String path, ByteBuffer into) {
+        int n = path.length();
+        if (n >= into.capacity()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = path.charAt(i);
+            if (c == 0 || c >= 0x80) {
+                return false;
+            }
+            into.put(i, (byte) c);
+        }
+        into.put(n, (byte) 0);
+        return true;
     }
 
     /**
