@@ -49,7 +49,7 @@ class ContainerTrackerTest {
     @Test
     void firstTrackSamplesOnceAndLaterTracksReuseTheState() {
         ContainerCgroups a = container("/kubepods/poda/c", 10, 11, 12);
-        ContainerTracker.Tracked first = tracker.track(a);
+        ContainerState first = tracker.track(a);
         assertEquals(1, first.load().samples());
         assertArrayEquals(new long[] {328, 68, 22}, first.load().snapshot());
         assertSame(first, tracker.track(a));
@@ -103,7 +103,7 @@ class ContainerTrackerTest {
 
     @Test
     void lastStatIsTyped() {
-        ContainerTracker.Tracked tr = tracker.track(container("/kubepods/poda/c", 10));
+        ContainerState tr = tracker.track(container("/kubepods/poda/c", 10));
         tr.lastStat("not a CpuTimes");
         assertEquals(null, tr.lastStat(Integer.class));
         assertEquals("not a CpuTimes", tr.lastStat(String.class));

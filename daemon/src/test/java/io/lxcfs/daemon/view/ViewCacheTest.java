@@ -136,7 +136,10 @@ class ViewCacheTest {
     @Test
     void disabledCacheReadsEveryTime() throws Exception {
         ViewCache off = ViewCache.disabled();
-        assertEquals(null, off.snapshot("k"));
+        ViewCache.Snapshot first = off.snapshot("k");
+        first.set(0, "kept for this read only");
+        assertEquals(null, off.snapshot("k").get(0), "a disabled cache keeps nothing across reads");
+        assertEquals(0, off.containers());
         off.putHost(ProcFile.STAT, "x");
         assertEquals(null, off.host(ProcFile.STAT));
     }
