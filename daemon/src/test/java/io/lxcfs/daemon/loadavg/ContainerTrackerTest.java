@@ -4,30 +4,25 @@ import io.lxcfs.daemon.cgroup.CgroupResolver;
 import io.lxcfs.daemon.cgroup.ContainerCgroups;
 import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+@ExtendWith(FixtureHostExtension.class)
 class ContainerTrackerTest {
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
-    ContainerTracker tracker;
-    CgroupResolver resolver;
+    final FixtureTree t;
+    final ContainerTracker tracker;
+    final CgroupResolver resolver;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    ContainerTrackerTest(FixtureTree t) {
+        this.t = t;
         t.v2();
         tracker = new ContainerTracker(t.fs(), new TaskReader(t.fs(), t.proc));
         resolver = new CgroupResolver(t.fs(), t.proc, t.layout());
@@ -84,9 +79,7 @@ class ContainerTrackerTest {
         tracker.track(a);
         tracker.track(b);
         assertEquals(2, tracker.size());
-        try (var s = Files.walk(tmp.resolve("sys/fs/cgroup/kubepods/poda"))) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        t.delete("sys/fs/cgroup/kubepods/poda");
         tracker.sampleAll();
         assertEquals(1, tracker.size());
         assertEquals(2, tracker.track(b).load().samples());
@@ -96,7 +89,7 @@ class ContainerTrackerTest {
     void unreadableThreadsFileKeepsTheContainerWhileItsCgroupExists() throws Exception {
         ContainerCgroups a = container("/kubepods/poda/c", 10);
         tracker.track(a);
-        Files.delete(tmp.resolve("sys/fs/cgroup/kubepods/poda/c/cgroup.threads"));
+        t.delete("sys/fs/cgroup/kubepods/poda/c/cgroup.threads");
         tracker.sampleAll();
         assertEquals(1, tracker.size());
     }

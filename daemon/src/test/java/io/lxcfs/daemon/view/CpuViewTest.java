@@ -1,31 +1,26 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** /proc/cpuinfo and /sys/devices/system/cpu/online, and the one N they share with stat and uptime. */
+@ExtendWith(FixtureHostExtension.class)
 class CpuViewTest {
 
     static final String CTR = "/kubepods/burstable/pod6d1a/0a1b2c3d";
     static final long PID = 5001;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
-    ProcView view;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    CpuViewTest(FixtureTree t) {
+        this.t = t;
     }
 
     CgroupNode v2(String cpuMax, String cpuset) {
@@ -39,12 +34,7 @@ class CpuViewTest {
     }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     /** What the kernel would print for host CPU {@code hostCpu} shown as {@code idx} of {@code n}. */
@@ -96,7 +86,7 @@ class CpuViewTest {
     void theCpuDirectoryGetsTheCallersVisibleCpusOrTheHost() throws Exception {
         v2("150000 100000", "2-3");
         t.process(PID + 1, FixtureTree.cgroupV2("/"), 900_000, 1);
-        view = t.view();
+        ProcView view = t.daemonView();
         assertEquals(java.util.List.of(2, 3), java.util.Arrays.stream(view.cpuViewFor(PID).visible()).boxed().toList());
         assertEquals(block(2, 0, 2) + block(3, 1, 2), render(ProcFile.CPUINFO));
         assertEquals(null, view.cpuViewFor(PID + 1), "a host process");
@@ -167,7 +157,7 @@ class CpuViewTest {
         v2("150000 100000", "1,3");
         assertEquals(block(1, 0, 2) + block(3, 1, 2), render(ProcFile.CPUINFO));
         v2("50000 100000", "1,3");
-        view = null;
+        t.restartDaemon();
         assertEquals(block(1, 0, 1), render(ProcFile.CPUINFO));
     }
 

@@ -1,14 +1,12 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import java.nio.file.Path;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -16,18 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** Host processes, unknown callers, passthrough and broken cgroup files: the host's file, never an error. */
+@ExtendWith(FixtureHostExtension.class)
 class FallbackViewTest {
 
     static final String CTR = "/kubepods/burstable/podf00/ctr";
     static final long PID = 6100;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    FallbackViewTest(FixtureTree t) {
+        this.t = t;
     }
 
     CgroupNode v2Container() {
@@ -117,7 +113,7 @@ class FallbackViewTest {
     @EnumSource(ProcFile.class)
     void removedContainerCgroupIsAFallback(ProcFile f) throws Exception {
         v2Container();
-        SwapsDiskstatsLoadavgViewTest.deleteTree(t.root().resolve("sys/fs/cgroup" + CTR));
+        t.delete("sys/fs/cgroup" + CTR);
         if (f == ProcFile.CPUINFO || f == ProcFile.CPU_ONLINE) {
             // Nothing left to read for these: the pod's limits still apply (its cgroup exists).
             assertEquals(RenderResult.Source.CONTAINER, t.view().render(f, PID).source());

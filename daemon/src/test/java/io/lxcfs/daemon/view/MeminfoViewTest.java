@@ -1,13 +1,12 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,19 +18,17 @@ import static io.lxcfs.daemon.fixture.Asserts.assertStarts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FixtureHostExtension.class)
 class MeminfoViewTest {
 
     static final String POD = "/kubepods/burstable/pod0f2c4c1e-4b1f-4bd5-9d43-8f0e6f3b2a11";
     static final String CTR = POD + "/3f9d1c0b6f5e4a2d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d";
     static final long PID = 4242;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    MeminfoViewTest(FixtureTree t) {
+        this.t = t;
     }
 
     /** The v2 container of the examples: 256 MiB limit, 100 MiB used, a typical memory.stat. */

@@ -1,13 +1,12 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 
 import static io.lxcfs.daemon.fixture.Asserts.assertHas;
@@ -16,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /proc/stat and /proc/uptime. Host uptime is 10000.00 s; containers start at 9000.00 s unless said. */
+@ExtendWith(FixtureHostExtension.class)
 class StatViewTest {
 
     static final String CTR = "/kubepods/pod11aa22bb/c0ffee";
@@ -26,23 +26,14 @@ class StatViewTest {
             KernelFiles.stat().indexOf("procs_running"));
     static final String HOST_SOFTIRQ = KernelFiles.stat().substring(KernelFiles.stat().indexOf("softirq "));
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
-    ProcView view;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    StatViewTest(FixtureTree t) {
+        this.t = t;
     }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     CgroupNode v2(String cpuMax, long userUsec, long systemUsec) {
@@ -318,7 +309,7 @@ class StatViewTest {
         t.process(PID, FixtureTree.cgroupV2(CTR), 999_000, 1);
         // A new container (new view) after a restart: uptime restarts; idle may not go back within one
         // container's life, so use a fresh daemon view as a new container cgroup would get.
-        view = null;
+        t.restartDaemon();
         assertEquals("10.00 40.00\n", render(ProcFile.UPTIME));
     }
 

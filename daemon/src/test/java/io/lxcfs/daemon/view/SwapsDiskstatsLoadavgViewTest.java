@@ -1,10 +1,10 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Path;
 
@@ -13,28 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /proc/swaps, /proc/diskstats and /proc/loadavg through the whole view. */
+@ExtendWith(FixtureHostExtension.class)
 class SwapsDiskstatsLoadavgViewTest {
 
     static final String CTR = "/kubepods/besteffort/pod99/ctr1";
     static final long PID = 3100;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
-    ProcView view;
+    final FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    SwapsDiskstatsLoadavgViewTest(FixtureTree t) {
+        this.t = t;
     }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     CgroupNode v2() {
@@ -183,7 +175,7 @@ class SwapsDiskstatsLoadavgViewTest {
         // 4 active (3 R + 1 D), first sample on first read: 656/136/44 in fixed point. "running" also counts
         // the reader (PID): it is blocked in our FUSE read, where the kernel's file would see it running.
         assertEquals("0.32 0.07 0.02 4/6 42\n", render(ProcFile.LOADAVG));
-        assertEquals(1, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
     }
 
     @Test
@@ -192,7 +184,7 @@ class SwapsDiskstatsLoadavgViewTest {
         t.thread(PID + 1, 'R').thread(PID + 2, 'R');
         render(ProcFile.LOADAVG); // first sample
         for (int i = 0; i < 11; i++) {
-            view.tracker().sampleAll();
+            t.daemonView().tracker().sampleAll();
         }
         // 12 samples (1 minute) at 2 active threads: 2595/750/261, as kernel/sched/loadavg.c computes.
         assertTrue(render(ProcFile.LOADAVG).startsWith("1.27 0.37 0.13 3/3 "));
@@ -212,24 +204,18 @@ class SwapsDiskstatsLoadavgViewTest {
     void containerIsForgottenWhenItsCgroupIsGone() throws Exception {
         v2();
         render(ProcFile.LOADAVG);
-        assertEquals(1, view.tracker().size());
-        deleteTree(t.root().resolve("sys/fs/cgroup" + CTR));
-        view.tracker().sampleAll();
-        assertEquals(0, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
+        t.delete("sys/fs/cgroup" + CTR);
+        t.daemonView().tracker().sampleAll();
+        assertEquals(0, t.daemonView().tracker().size());
     }
 
     @Test
     void anyFileReadStartsTracking() throws Exception {
         v2();
         render(ProcFile.MEMINFO);
-        assertEquals(1, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
         render(ProcFile.CPUINFO);
-        assertEquals(1, view.tracker().size());
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        try (var s = java.nio.file.Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        }
+        assertEquals(1, t.daemonView().tracker().size());
     }
 }

@@ -3,10 +3,12 @@ package io.lxcfs.daemon.view;
 import io.lxcfs.daemon.cgroup.CgroupResolver;
 import io.lxcfs.daemon.cgroup.FileSource;
 import io.lxcfs.daemon.cgroup.TaskReader;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.loadavg.ContainerTracker;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The short-lived input cache: what it may reuse, for how long, and never across containers. */
+@ExtendWith(FixtureHostExtension.class)
 class ViewCacheTest {
 
     static final String A = "/kubepods/burstable/podA/ctrA";
@@ -25,25 +28,19 @@ class ViewCacheTest {
     static final long PID_B = 4200;
     static final long TTL = 100_000_000L;
 
-    @TempDir
-    Path tmp;
-    FixtureTree t;
-    AtomicLong now = new AtomicLong(1_000_000_000L);
-    ViewCache cache;
-    ProcView view;
+    final FixtureTree t;
+    final AtomicLong now = new AtomicLong(1_000_000_000L);
+    final ViewCache cache = new ViewCache(TTL, now::get);
+    final ProcView view;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
+    ViewCacheTest(FixtureTree t) {
+        this.t = t;
         t.v2();
         t.v2Cgroup(A).procs(PID_A).threads(PID_A).set("memory.max", "268435456\n").set("memory.current", "0\n");
         t.v2Cgroup(B).procs(PID_B).threads(PID_B).set("memory.max", "134217728\n").set("memory.current", "0\n");
         t.process(PID_A, FixtureTree.cgroupV2(A), 900_000, 1);
         t.process(PID_B, FixtureTree.cgroupV2(B), 900_000, 1);
-        cache = new ViewCache(TTL, now::get);
-        FileSource fs = t.fs();
-        view = new ProcView(fs, t.proc, t.sys, new CgroupResolver(fs, t.proc, t.layout()),
-                new ContainerTracker(fs, new TaskReader(fs, t.proc)), cache);
+        view = t.view(t.layout(), cache);
     }
 
     String render(ProcFile f, long pid) throws Exception {
