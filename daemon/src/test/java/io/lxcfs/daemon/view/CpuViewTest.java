@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
@@ -7,7 +8,6 @@ import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** /proc/cpuinfo and /sys/devices/system/cpu/online, and the one N they share with stat and uptime. */
@@ -200,31 +200,25 @@ class CpuViewTest {
 
     @Test
     void v1QuotaMinusOneMeansNoQuota() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "-1\n").set("cpu.cfs_period_us", "100000\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(t.read("proc/cpuinfo"), render(ProcFile.CPUINFO));
         assertN(4);
     }
 
     @Test
     void v1QuotaAndCpuset() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "150000\n");
         c.cpuset.set("cpuset.cpus", "1-3\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(block(1, 0, 2) + block(2, 1, 2), render(ProcFile.CPUINFO));
         assertN(2);
     }
 
     @Test
     void v1PodLevelQuota() throws Exception {
-        t.v1();
-        t.v1Container(CTR).procs(PID);
+        t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         t.v1Cgroup(FixtureTree.V1_CPU, "/kubepods/burstable/pod6d1a").set("cpu.cfs_quota_us", "50000\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertN(1);
     }
 
@@ -241,10 +235,8 @@ class CpuViewTest {
 
     @Test
     void hybridUsesV1CpuControllers() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "100000\n");
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         assertN(1);
     }
 

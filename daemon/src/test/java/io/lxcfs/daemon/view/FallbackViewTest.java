@@ -1,12 +1,17 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -51,27 +56,16 @@ class FallbackViewTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileByteForByteOnV2(ProcFile f) throws Exception {
-        t.v2();
-        t.process(1, FixtureTree.cgroupV2("/"), 1, 1);
-        assertHostFile(f, 1, RenderResult.Source.HOST);
+    static Stream<Arguments> layoutsAndFiles() {
+        return Stream.of(CgroupLayout.Kind.values())
+                .flatMap(kind -> Stream.of(ProcFile.values()).map(f -> Arguments.of(kind, f)));
     }
 
     @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileOnV1(ProcFile f) throws Exception {
-        t.v1();
-        t.process(1, FixtureTree.cgroupV1("/"), 1, 1);
-        assertHostFile(f, 1, RenderResult.Source.HOST);
-    }
-
-    @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileOnHybrid(ProcFile f) throws Exception {
-        t.hybrid();
-        t.process(1, FixtureTree.cgroupHybrid("/"), 1, 1);
+    @MethodSource("layoutsAndFiles")
+    void rootCgroupCallerGetsTheHostFileByteForByte(CgroupLayout.Kind kind, ProcFile f) throws Exception {
+        t.withLayout(kind);
+        t.process(1, FixtureTree.cgroupFile(kind, "/"), 1, 1);
         assertHostFile(f, 1, RenderResult.Source.HOST);
     }
 
@@ -138,10 +132,8 @@ class FallbackViewTest {
 
     @Test
     void garbageV1LimitIsAFallback() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
     }
 
@@ -174,10 +166,8 @@ class FallbackViewTest {
     @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
     void garbageV1QuotaIsAFallback(ProcFile f) throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "fast\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
@@ -198,10 +188,8 @@ class FallbackViewTest {
     @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"STAT", "UPTIME"})
     void garbageUsageAllIsAFallback(ProcFile f) throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpuacct.set("cpuacct.usage_all", "cpu user system\n0 12 x\n1 1 1\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
@@ -213,10 +201,8 @@ class FallbackViewTest {
 
     @Test
     void missingV1BlkioFilesIsAFallback() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.blkio.remove("blkio.throttle.io_serviced_recursive");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(ProcFile.DISKSTATS, PID, RenderResult.Source.FALLBACK);
     }
 

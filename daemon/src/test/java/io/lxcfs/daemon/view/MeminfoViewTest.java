@@ -1,22 +1,23 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static io.lxcfs.daemon.fixture.Asserts.assertHas;
 import static io.lxcfs.daemon.fixture.Asserts.assertStarts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(FixtureHostExtension.class)
 class MeminfoViewTest {
@@ -65,10 +66,10 @@ class MeminfoViewTest {
         return s;
     }
 
+    /** As a fresh daemon shows it (each call a new view: tests change the fixture between calls). */
     String meminfo() throws Exception {
-        RenderResult r = t.view().render(ProcFile.MEMINFO, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> "fallback: " + r.fallbackReason());
-        return text(r);
+        t.restartDaemon();
+        return t.containerFile(ProcFile.MEMINFO, PID);
     }
 
     /** The host's meminfo with the given lines replaced verbatim; asserts each label exists once. */
@@ -241,13 +242,8 @@ class MeminfoViewTest {
 
     // ---------------------------------------------------------------- v1 and hybrid
 
-    FixtureTree.V1Container v1Container(boolean hybrid) {
-        if (hybrid) {
-            t.hybrid();
-        } else {
-            t.v1();
-        }
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+    FixtureTree.V1Container v1Container(CgroupLayout.Kind layout) {
+        FixtureTree.V1Container c = t.v1Process(layout, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "268435456\n");
         c.memory.set("memory.usage_in_bytes", "104857600\n");
         Map<String, Long> s = new LinkedHashMap<>();
@@ -266,7 +262,6 @@ class MeminfoViewTest {
         c.memory.set("memory.stat", KernelFiles.memoryStatV1(s));
         c.memory.set("memory.memsw.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         c.memory.set("memory.memsw.usage_in_bytes", "104857600\n");
-        t.process(PID, hybrid ? FixtureTree.cgroupHybrid(CTR) : FixtureTree.cgroupV1(CTR), 900_000, 1);
         return c;
     }
 
@@ -299,27 +294,23 @@ class MeminfoViewTest {
         "AnonHugePages:      2048 kB",
     };
 
-    @Test
-    void v1UsesTheTotalKeysOfMemoryStat() throws Exception {
-        v1Container(false);
-        assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
-    }
-
-    @Test
-    void hybridReadsTheV1MemoryController() throws Exception {
-        v1Container(true);
+    /** Hybrid hosts read the v1 memory controller as v1 hosts do. */
+    @ParameterizedTest
+    @EnumSource(value = CgroupLayout.Kind.class, names = {"V1", "HYBRID"})
+    void v1UsesTheTotalKeysOfMemoryStat(CgroupLayout.Kind layout) throws Exception {
+        v1Container(layout);
         assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
     }
 
     @Test
     void v1HugeLimitMeansNoLimit() throws Exception {
-        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        v1Container(CgroupLayout.Kind.V1).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         assertStarts(meminfo(), "MemTotal:       16318504 kB\nMemFree:        16216104 kB\n");
     }
 
     @Test
     void v1PodLevelLimit() throws Exception {
-        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        v1Container(CgroupLayout.Kind.V1).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         t.v1Cgroup(FixtureTree.V1_MEMORY, POD).set("memory.limit_in_bytes", "536870912\n");
         assertStarts(meminfo(), "MemTotal:         524288 kB\n");
     }
@@ -327,7 +318,7 @@ class MeminfoViewTest {
     @Test
     void v1SwapIsMemswMinusMemory() throws Exception {
         t.hostSwap(2097148, 2000000);
-        FixtureTree.V1Container c = v1Container(false);
+        FixtureTree.V1Container c = v1Container(CgroupLayout.Kind.V1);
         c.memory.set("memory.memsw.limit_in_bytes", "402653184\n");   // 384 MiB = 256 MiB + 128 MiB swap
         c.memory.set("memory.memsw.usage_in_bytes", "115343360\n");   // 110 MiB = 100 MiB + 10 MiB swapped
         assertHas(meminfo(), "\nSwapTotal:        131072 kB\nSwapFree:         120832 kB\n");
@@ -336,14 +327,14 @@ class MeminfoViewTest {
     @Test
     void v1UnlimitedMemswShowsHostSwap() throws Exception {
         t.hostSwap(2097148, 2000000);
-        v1Container(false);
+        v1Container(CgroupLayout.Kind.V1);
         assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
     }
 
     @Test
     void v1WithoutSwapAccountingShowsHostSwap() throws Exception {
         t.hostSwap(2097148, 2000000);
-        FixtureTree.V1Container c = v1Container(false);
+        FixtureTree.V1Container c = v1Container(CgroupLayout.Kind.V1);
         c.memory.remove("memory.memsw.limit_in_bytes").remove("memory.memsw.usage_in_bytes");
         assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
     }

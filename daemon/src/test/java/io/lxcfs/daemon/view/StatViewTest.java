@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.Arrays;
 
 import static io.lxcfs.daemon.fixture.Asserts.assertHas;
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -204,15 +204,13 @@ class StatViewTest {
 
     @Test
     void v1UsageAllFoldsHostCpusOutsideTheViewPreservingTotals() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "200000\n");
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {1_000_000_000L, 500_000_000L},
             {2_000_000_000L, 1_000_000_000L},
             {3_000_000_000L, 0},
             {4_000_000_000L, 2_000_000_000L}}));
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         // Host CPU 2 folds onto cpu0, CPU 3 onto cpu1: 100+300 / 50 and 200+400 / 100+200 ticks.
         // Capacity: 2 CPUs over 1000 s = 100000 ticks each.
@@ -225,12 +223,10 @@ class StatViewTest {
 
     @Test
     void v1CpusetMapsHostCpusToTheirViewIndex() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpuset.set("cpuset.cpus", "2-3\n");
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {0, 0}, {0, 0}, {3_000_000_000L, 10_000_000L}, {4_000_000_000L, 20_000_000L}}));
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  700 0 3 199297 0 0 0 0 0 0\n"
                 + "cpu0 300 0 1 99699 0 0 0 0 0 0\n"
@@ -239,11 +235,9 @@ class StatViewTest {
 
     @Test
     void v1WithoutUsageAllUsesCpuacctStat() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "200000\n");
         c.cpuacct.remove("cpuacct.usage_all").set("cpuacct.stat", "user 301\nsystem 99\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  301 0 99 199600 0 0 0 0 0 0\n"
                 + "cpu0 151 0 50 99799 0 0 0 0 0 0\n"
@@ -252,12 +246,10 @@ class StatViewTest {
 
     @Test
     void hybridStatAndProcsCounts() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.cpuacct.threads(PID, PID + 1);
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {1_000_000_000L, 0}, {1_000_000_000L, 0}, {1_000_000_000L, 0}, {1_000_000_000L, 0}}));
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         t.thread(PID + 1, 'D');
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  400 0 0 399600 0 0 0 0 0 0\ncpu0 100 0 0 99900 0 0 0 0 0 0\n"), s);

@@ -1,14 +1,12 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
-
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,11 +83,9 @@ class SwapsDiskstatsLoadavgViewTest {
     @Test
     void v1SwapsFromMemsw() throws Exception {
         t.hostSwap(2097148, 2097148);
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "268435456\n").set("memory.usage_in_bytes", "104857600\n")
                 .set("memory.memsw.limit_in_bytes", "402653184\n").set("memory.memsw.usage_in_bytes", "115343360\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(HEADER + "none                                    virtual\t\t131072\t\t10240\t\t0\n",
                 render(ProcFile.SWAPS));
     }
@@ -140,8 +136,7 @@ class SwapsDiskstatsLoadavgViewTest {
 
     @Test
     void diskstatsFromV1ThrottleFiles() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 1048576\n8:0 Write 2097152\n"
                 + "8:0 Sync 3145728\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 3145728\n"
                 + "259:0 Read 0\n259:0 Write 8192\n259:0 Sync 8192\n259:0 Async 0\n259:0 Discard 0\n"
@@ -150,18 +145,15 @@ class SwapsDiskstatsLoadavgViewTest {
                 + "8:0 Async 0\n8:0 Discard 0\n8:0 Total 30\n"
                 + "259:0 Read 0\n259:0 Write 2\n259:0 Sync 2\n259:0 Async 0\n259:0 Discard 0\n259:0 Total 2\n"
                 + "Total 32\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals("   8       0 sda 10 0 2048 0 20 0 4096 0 0 0 0 0 0 0 0 0 0\n"
                 + " 259       0 nvme0n1 0 0 0 0 2 0 16 0 0 0 0 0 0 0 0 0 0\n", render(ProcFile.DISKSTATS));
     }
 
     @Test
     void diskstatsOnHybridUsesV1Blkio() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 512\n8:0 Write 0\n8:0 Total 512\nTotal 512\n");
         c.blkio.set("blkio.throttle.io_serviced_recursive", "8:0 Read 1\n8:0 Write 0\n8:0 Total 1\nTotal 1\n");
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         assertEquals("   8       0 sda 1 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", render(ProcFile.DISKSTATS));
     }
 

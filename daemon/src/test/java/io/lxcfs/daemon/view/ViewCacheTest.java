@@ -1,17 +1,10 @@
 package io.lxcfs.daemon.view;
 
-import io.lxcfs.daemon.cgroup.CgroupResolver;
-import io.lxcfs.daemon.cgroup.FileSource;
-import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import io.lxcfs.daemon.loadavg.ContainerTracker;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
