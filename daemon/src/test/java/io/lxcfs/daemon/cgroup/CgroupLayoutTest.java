@@ -14,11 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(FixtureHostExtension.class)
 class CgroupLayoutTest {
 
-    final FixtureTree t;
-
-    CgroupLayoutTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     @Test
     void v2EveryControllerIsTheUnifiedMount() {

@@ -25,11 +25,7 @@ class ReadersTest {
 
     static final String CTR = "/kubepods/burstable/pod1/c1";
 
-    final FixtureTree t;
-
-    ReadersTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     CgroupResolver resolver() {
         return new CgroupResolver(t.fs(), t.proc, t.layout());

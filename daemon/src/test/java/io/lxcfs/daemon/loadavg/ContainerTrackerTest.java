@@ -6,6 +6,7 @@ import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,12 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 @ExtendWith(FixtureHostExtension.class)
 class ContainerTrackerTest {
 
-    final FixtureTree t;
-    final ContainerTracker tracker;
-    final CgroupResolver resolver;
+    FixtureTree t;
+    ContainerTracker tracker;
+    CgroupResolver resolver;
 
-    ContainerTrackerTest(FixtureTree t) {
-        this.t = t;
+    @BeforeEach
+    void setUp() {
         t.v2();
         tracker = new ContainerTracker(t.fs(), new TaskReader(t.fs(), t.proc));
         resolver = new CgroupResolver(t.fs(), t.proc, t.layout());

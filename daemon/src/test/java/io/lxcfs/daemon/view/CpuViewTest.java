@@ -17,19 +17,13 @@ class CpuViewTest {
     static final String CTR = "/kubepods/burstable/pod6d1a/0a1b2c3d";
     static final long PID = 5001;
 
-    final FixtureTree t;
-
-    CpuViewTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     CgroupNode v2(String cpuMax, String cpuset) {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID).set("cpu.max", cpuMax + "\n");
+        CgroupNode c = t.v2Process(CTR, PID).set("cpu.max", cpuMax + "\n");
         if (cpuset != null) {
             c.set("cpuset.cpus", cpuset + "\n").set("cpuset.cpus.effective", cpuset + "\n");
         }
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 

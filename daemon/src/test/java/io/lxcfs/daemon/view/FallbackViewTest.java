@@ -25,19 +25,13 @@ class FallbackViewTest {
     static final String CTR = "/kubepods/burstable/podf00/ctr";
     static final long PID = 6100;
 
-    final FixtureTree t;
-
-    FallbackViewTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     CgroupNode v2Container() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID)
+        CgroupNode c = t.v2Process(CTR, PID)
                 .set("memory.max", "268435456\n").set("memory.current", "104857600\n")
                 .set("cpu.max", "150000 100000\n")
                 .set("io.stat", "8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 

@@ -4,6 +4,7 @@ import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import io.lxcfs.daemon.loadavg.LoadAverage;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,10 +25,10 @@ class HostileTasksViewTest {
     static final String OTHER = "/kubepods/burstable/pod13/calm";
     static final long READER = 3100;
 
-    final FixtureTree t;
+    FixtureTree t;
 
-    HostileTasksViewTest(FixtureTree t) {
-        this.t = t;
+    @BeforeEach
+    void setUp() {
         t.v2();
     }
 

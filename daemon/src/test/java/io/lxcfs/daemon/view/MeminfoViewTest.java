@@ -26,20 +26,14 @@ class MeminfoViewTest {
     static final String CTR = POD + "/3f9d1c0b6f5e4a2d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d";
     static final long PID = 4242;
 
-    final FixtureTree t;
-
-    MeminfoViewTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     /** The v2 container of the examples: 256 MiB limit, 100 MiB used, a typical memory.stat. */
     CgroupNode v2Container() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID);
+        CgroupNode c = t.v2Process(CTR, PID);
         c.set("memory.max", "268435456\n");
         c.set("memory.current", "104857600\n");
         c.set("memory.stat", KernelFiles.memoryStatV2(v2Stat()));
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 

@@ -26,11 +26,7 @@ class StatViewTest {
             KernelFiles.stat().indexOf("procs_running"));
     static final String HOST_SOFTIRQ = KernelFiles.stat().substring(KernelFiles.stat().indexOf("softirq "));
 
-    final FixtureTree t;
-
-    StatViewTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     String render(ProcFile f) throws Exception {
         return t.containerFile(f, PID);

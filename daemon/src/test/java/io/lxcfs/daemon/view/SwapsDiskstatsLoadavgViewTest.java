@@ -17,21 +17,15 @@ class SwapsDiskstatsLoadavgViewTest {
     static final String CTR = "/kubepods/besteffort/pod99/ctr1";
     static final long PID = 3100;
 
-    final FixtureTree t;
-
-    SwapsDiskstatsLoadavgViewTest(FixtureTree t) {
-        this.t = t;
-    }
+    FixtureTree t;
 
     String render(ProcFile f) throws Exception {
         return t.containerFile(f, PID);
     }
 
     CgroupNode v2() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID)
+        CgroupNode c = t.v2Process(CTR, PID)
                 .set("memory.max", "268435456\n").set("memory.current", "104857600\n");
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 

@@ -2,6 +2,7 @@ package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,13 +22,13 @@ class ViewCacheTest {
     static final long PID_B = 4200;
     static final long TTL = 100_000_000L;
 
-    final FixtureTree t;
+    FixtureTree t;
     final AtomicLong now = new AtomicLong(1_000_000_000L);
     final ViewCache cache = new ViewCache(TTL, now::get);
-    final ProcView view;
+    ProcView view;
 
-    ViewCacheTest(FixtureTree t) {
-        this.t = t;
+    @BeforeEach
+    void setUp() {
         t.v2();
         t.v2Cgroup(A).procs(PID_A).threads(PID_A).set("memory.max", "268435456\n").set("memory.current", "0\n");
         t.v2Cgroup(B).procs(PID_B).threads(PID_B).set("memory.max", "134217728\n").set("memory.current", "0\n");
