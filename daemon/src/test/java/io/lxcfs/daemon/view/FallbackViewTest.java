@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.List;
 import java.util.stream.Stream;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
@@ -110,11 +111,32 @@ class FallbackViewTest {
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
-    @Test
-    void garbageMemoryMaxIsAFallback() throws Exception {
-        v2Container().set("memory.max", "lots\n");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-        assertHostFile(ProcFile.SWAPS, PID, RenderResult.Source.FALLBACK);
+    /** One broken knob of the v2 container, and each file that reads it. {@code null} content: the file is missing. */
+    static Stream<Arguments> brokenV2Knobs() {
+        return Stream.of(
+                Arguments.of("memory.max", "lots\n", List.of(ProcFile.MEMINFO, ProcFile.SWAPS)),
+                Arguments.of("memory.stat", null, List.of(ProcFile.MEMINFO)),
+                Arguments.of("memory.current", "1e9\n", List.of(ProcFile.MEMINFO)),
+                Arguments.of("cpu.max", "150000", CPU_FILES),
+                Arguments.of("cpu.max", "", CPU_FILES),
+                Arguments.of("cpuset.cpus.effective", "0-x\n", CPU_FILES),
+                Arguments.of("cpu.stat", "usage_usec 100\n", List.of(ProcFile.STAT, ProcFile.UPTIME)),
+                Arguments.of("io.stat", "sda:x rbytes=1\n", List.of(ProcFile.DISKSTATS)))
+                .flatMap(a -> ((List<?>) a.get()[2]).stream().map(f -> Arguments.of(a.get()[0], a.get()[1], f)));
+    }
+
+    static final List<ProcFile> CPU_FILES = List.of(ProcFile.CPUINFO, ProcFile.CPU_ONLINE, ProcFile.STAT, ProcFile.UPTIME);
+
+    @ParameterizedTest(name = "{0} = {1}: {2}")
+    @MethodSource("brokenV2Knobs")
+    void aBrokenKnobIsAFallback(String knob, String content, ProcFile f) throws Exception {
+        CgroupNode c = v2Container();
+        if (content == null) {
+            c.remove(knob);
+        } else {
+            c.set(knob, content);
+        }
+        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
     @Test
@@ -131,32 +153,6 @@ class FallbackViewTest {
         assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
     }
 
-    @Test
-    void missingMemoryStatIsAFallback() throws Exception {
-        v2Container().remove("memory.stat");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @Test
-    void garbageMemoryCurrentIsAFallback() throws Exception {
-        v2Container().set("memory.current", "1e9\n");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void truncatedCpuMaxIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.max", "150000");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void emptyCpuMaxIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.max", "");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
     @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
     void garbageV1QuotaIsAFallback(ProcFile f) throws Exception {
@@ -166,31 +162,11 @@ class FallbackViewTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void garbageCpusetIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpuset.cpus.effective", "0-x\n");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"STAT", "UPTIME"})
-    void cpuStatWithoutUsageKeysIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.stat", "usage_usec 100\n");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"STAT", "UPTIME"})
     void garbageUsageAllIsAFallback(ProcFile f) throws Exception {
         FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpuacct.set("cpuacct.usage_all", "cpu user system\n0 12 x\n1 1 1\n");
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @Test
-    void garbageIoStatDeviceIsAFallback() throws Exception {
-        v2Container().set("io.stat", "sda:x rbytes=1\n");
-        assertHostFile(ProcFile.DISKSTATS, PID, RenderResult.Source.FALLBACK);
     }
 
     @Test

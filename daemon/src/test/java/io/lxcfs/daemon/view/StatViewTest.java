@@ -7,6 +7,8 @@ import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Arrays;
 
@@ -127,29 +129,21 @@ class StatViewTest {
         }
     }
 
-    @Test
-    void busyContainerShowsAlmostNoIdle() throws Exception {
-        // 1 CPU quota, used all of it for its 1000 s of life.
-        v2("100000 100000", 900_000_000, 100_000_000);
+    /**
+     * Busy: a 1 CPU quota used in full for its 1000 s of life shows almost no idle. Idle: no quota, no use, the
+     * capacity (4 CPUs x 1000 s) is idle. Over: usage above capacity never gives negative idle.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "busy | 100000 100000 | 900000000  | 100000000 | cpu  90000 0 10000 0 0 0 0 0 0 0\\ncpu0 90000 0 10000 0 0 0 0 0 0 0\\n | 1000.00 0.00",
+        "idle | max 100000    | 0          | 0         | cpu  0 0 0 400000 0 0 0 0 0 0\\ncpu0 0 0 0 100000 0 0 0 0 0 0\\n       | 1000.00 4000.00",
+        "over | 100000 100000 | 2000000000 | 0         | 'cpu  200000 0 0 0 '                                                        | 1000.00 0.00"})
+    void idleIsTheCapacityLeftOverTheContainersLife(String what, String cpuMax, long userUsec, long systemUsec,
+                                                     String statStart, String uptime) throws Exception {
+        v2(cpuMax, userUsec, systemUsec);
         String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  90000 0 10000 0 0 0 0 0 0 0\ncpu0 90000 0 10000 0 0 0 0 0 0 0\n"), s);
-        assertEquals("1000.00 0.00\n", render(ProcFile.UPTIME));
-    }
-
-    @Test
-    void idleContainerShowsCapacityAsIdle() throws Exception {
-        v2("max 100000", 0, 0);
-        String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  0 0 0 400000 0 0 0 0 0 0\ncpu0 0 0 0 100000 0 0 0 0 0 0\n"), s);
-        assertEquals("1000.00 4000.00\n", render(ProcFile.UPTIME));
-    }
-
-    @Test
-    void usageAboveCapacityNeverGivesNegativeIdle() throws Exception {
-        v2("100000 100000", 2_000_000_000, 0);
-        String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  200000 0 0 0 "), s);
-        assertEquals("1000.00 0.00\n", render(ProcFile.UPTIME));
+        assertTrue(s.startsWith(statStart.replace("\\n", "\n")), s);
+        assertEquals(uptime + "\n", render(ProcFile.UPTIME));
     }
 
     @Test
