@@ -10,7 +10,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,19 +67,7 @@ class MeminfoViewTest {
 
     /** The host's meminfo with the given lines replaced verbatim; asserts each label exists once. */
     static String hostWith(String host, String... lines) {
-        List<String> out = new ArrayList<>(List.of(host.split("\n")));
-        for (String line : lines) {
-            String label = line.substring(0, line.indexOf(':') + 1);
-            int hits = 0;
-            for (int i = 0; i < out.size(); i++) {
-                if (out.get(i).startsWith(label)) {
-                    out.set(i, line);
-                    hits++;
-                }
-            }
-            assertEquals(1, hits, label);
-        }
-        return String.join("\n", out) + "\n";
+        return String.join("\n", replaced(host.split("\n"), lines)) + "\n";
     }
 
     static final String[] V2_EXAMPLE_LINES = {
@@ -259,34 +246,34 @@ class MeminfoViewTest {
         return c;
     }
 
-    static final String[] V1_EXAMPLE_LINES = {
-        "MemTotal:         262144 kB",
-        "MemFree:          159744 kB",
-        "MemAvailable:     200704 kB",
-        "Buffers:               0 kB",
-        "Cached:            40960 kB",
-        "SwapCached:            0 kB",
-        "Active:            24576 kB",
-        "Inactive:          67584 kB",
-        "Active(anon):       4096 kB",
-        "Inactive(anon):    47104 kB",
-        "Active(file):      20480 kB",
-        "Inactive(file):    20480 kB",
-        "Unevictable:          64 kB",
-        "SwapTotal:             0 kB",
-        "SwapFree:              0 kB",
-        "Dirty:               132 kB",
-        "Writeback:             4 kB",
-        "AnonPages:         51200 kB",
-        "Mapped:             8192 kB",
-        "Shmem:              1024 kB",
-        "Slab:                  0 kB",
-        "SReclaimable:          0 kB",
-        "SUnreclaim:            0 kB",
-        "KernelStack:           0 kB",
-        "PageTables:            0 kB",
-        "AnonHugePages:      2048 kB",
-    };
+    /**
+     * The same container on v1: its memory.stat has no kernel, slab or page-table keys, so those show 0 and
+     * MemAvailable has no reclaimable slab to add.
+     */
+    static final String[] V1_EXAMPLE_LINES = replaced(V2_EXAMPLE_LINES,
+            "MemAvailable:     200704 kB",
+            "Slab:                  0 kB",
+            "SReclaimable:          0 kB",
+            "SUnreclaim:            0 kB",
+            "KernelStack:           0 kB",
+            "PageTables:            0 kB");
+
+    /** {@code lines} with each of {@code replacements} in place of the line with its label; asserts each label exists once. */
+    static String[] replaced(String[] lines, String... replacements) {
+        String[] out = lines.clone();
+        for (String r : replacements) {
+            String label = r.substring(0, r.indexOf(':') + 1);
+            int hits = 0;
+            for (int i = 0; i < out.length; i++) {
+                if (out[i].startsWith(label)) {
+                    out[i] = r;
+                    hits++;
+                }
+            }
+            assertEquals(1, hits, label);
+        }
+        return out;
+    }
 
     /** Hybrid hosts read the v1 memory controller as v1 hosts do. */
     @ParameterizedTest
