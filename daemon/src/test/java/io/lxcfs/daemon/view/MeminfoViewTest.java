@@ -8,6 +8,7 @@ import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.LinkedHashMap;
@@ -185,40 +186,29 @@ class MeminfoViewTest {
         assertHas(v, "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
     }
 
-    @Test
-    void v2SwapLimitAndUsage() throws Exception {
+    /** A host with 2 GiB of swap; empty cells leave the kernel's default ({@code max}, nothing used). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "limit and usage                  | 104857600 | 10485760 |          | 102400  | 92160",
+        "unlimited shows the host's total |           | 10485760 |          | 2097148 | 2086908",
+        "a limit on the pod only          |           |          | 52428800 | 51200   | 51200",
+        "disabled for the pod is zero     | 0         |          |          | 0       | 0",
+        "used above the limit: free is 0  | 1048576   | 10485760 |          | 1024    | 0"})
+    void v2Swap(String what, String swapMax, String swapCurrent, String podSwapMax, long totalKb, long freeKb)
+            throws Exception {
         t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "104857600\n").set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:        102400 kB\nSwapFree:          92160 kB\n");
-    }
-
-    @Test
-    void v2UnlimitedSwapShowsHostSwapTotal() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2086908 kB\n");
-    }
-
-    @Test
-    void v2SwapLimitOnThePodOnly() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container();
-        t.v2Cgroup(POD).set("memory.swap.max", "52428800\n");
-        assertHas(meminfo(), "\nSwapTotal:         51200 kB\nSwapFree:          51200 kB\n");
-    }
-
-    @Test
-    void v2SwapDisabledForThePodIsZero() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "0\n");
-        assertHas(meminfo(), "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
-    }
-
-    @Test
-    void swapUsedAboveSwapLimitClampsSwapFreeAtZero() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "1048576\n").set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:          1024 kB\nSwapFree:              0 kB\n");
+        CgroupNode c = v2Container();
+        if (swapMax != null) {
+            c.set("memory.swap.max", swapMax + "\n");
+        }
+        if (swapCurrent != null) {
+            c.set("memory.swap.current", swapCurrent + "\n");
+        }
+        if (podSwapMax != null) {
+            t.v2Cgroup(POD).set("memory.swap.max", podSwapMax + "\n");
+        }
+        assertHas(meminfo(), String.format("%nSwapTotal:      %8d kB%nSwapFree:       %8d kB%n", totalKb, freeKb)
+                .replace(System.lineSeparator(), "\n"));
     }
 
     // ---------------------------------------------------------------- v1 and hybrid
