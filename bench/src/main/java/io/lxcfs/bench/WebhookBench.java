@@ -22,7 +22,7 @@ import io.lxcfs.bench.webhook.WebhookProcess;
  * <p>
  * System properties: {@code lxcfs.repo} (repository root, required), {@code lxcfs.bench.webhook.rates} (500,1000),
  * {@code .seconds} (30), {@code .warmup} (seconds, 20), {@code .jvm} (extra webhook JVM options, e.g. a JFR
- * recording), {@code .generator} (false skips our generator).
+ * recording), {@code .script} (another start script to compare), {@code .generator} (false skips our generator).
  */
 public final class WebhookBench {
     private static final String BODY = "/io/lxcfs/bench/webhook/admission-review.json";

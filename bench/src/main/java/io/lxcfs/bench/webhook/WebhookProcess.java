@@ -42,7 +42,9 @@ public final class WebhookProcess implements AutoCloseable {
     /** Starts it and waits until it reports ready; {@code extraJvmOptions} go to JAVA_OPTS (profiling, trials). */
     public static WebhookProcess start(Path repo, Path dir, String extraJvmOptions)
             throws IOException, InterruptedException {
-        Path script = repo.resolve("webhook/bin/lxcfs-webhook");
+        // another start script (e.g. an older version's flags) for a comparison; the same jar either way
+        Path script = Path.of(System.getProperty("lxcfs.bench.webhook.script",
+                repo.resolve("webhook/bin/lxcfs-webhook").toString()));
         Path jar = repo.resolve("webhook/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no packaged webhook at " + jar + " (mvn -B -ntp -pl webhook -am package)");
@@ -59,6 +61,8 @@ public final class WebhookProcess implements AutoCloseable {
         // no kubeconfig: the webhook must not find a cluster to talk to
         pb.environment().put("KUBECONFIG", dir.resolve("no-kubeconfig").toString());
         WebhookProcess w = new WebhookProcess(pb.start(), dir, port);
+        // a bench stopped with ^C or a kill must not leave the webhook running
+        Runtime.getRuntime().addShutdownHook(new Thread(w.process::destroyForcibly));
         try {
             w.awaitReady(Duration.ofSeconds(60));
         } catch (IOException | RuntimeException | InterruptedException e) {
