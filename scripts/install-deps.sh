@@ -25,6 +25,8 @@ if [ "${LXCFS_RUNTIME_ONLY:-0}" != "1" ]; then
   # headers and libc.a: the native re-attach helper and the static reader binary used in runc tests
   [ -e /usr/include/stdio.h ] && [ -e "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || need+=(libc6-dev)
   command -v curl >/dev/null 2>&1 || need+=(curl)
+  # `make bench`: h2load drives the webhook over HTTP/2 (as the API server does) and HTTP/1.1
+  command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
   # container images (`make images`, ChartPodsIT): podman builds and runs them; debootstrap makes the base image
   command -v podman >/dev/null 2>&1 || need+=(podman)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -41,6 +42,8 @@ public final class PodMutator {
     public static final String ENABLE_ANNOTATION = "lxcfs.io/enable";
     public static final String STATUS_ANNOTATION = "lxcfs.io/status";
     public static final String STATUS_INJECTED = "injected";
+
+    private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}");
 
     private PodMutator() {
     }
@@ -121,12 +124,9 @@ public final class PodMutator {
                 }
             }
             if (changed) {
-                Container copy = new io.fabric8.kubernetes.api.model.ContainerBuilder(c).build();
-                copy.setVolumeMounts(mounts);
-                out.add(copy);
-            } else {
-                out.add(c);
+                c.setVolumeMounts(mounts); // c belongs to the deep copy made in mutate, not to the input pod
             }
+            out.add(c);
         }
         return out;
     }
@@ -141,7 +141,8 @@ public final class PodMutator {
         if (path == null) {
             return "";
         }
-        String p = path.replaceAll("/{2,}", "/");
+        // String.replaceAll compiles its pattern on every call; this runs for every mount of every container
+        String p = path.contains("//") ? REPEATED_SLASHES.matcher(path).replaceAll("/") : path;
         while (p.length() > 1 && p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
         }
