@@ -1,25 +1,21 @@
 package io.lxcfs.bench.webhook;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
+import io.lxcfs.testing.FreePort;
+import io.lxcfs.testing.HttpsClient;
+
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The packaged webhook started the way it runs in production, through {@code webhook/bin/lxcfs-webhook} (its JVM
@@ -49,7 +45,7 @@ public final class WebhookProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no packaged webhook at " + jar + " (mvn -B -ntp -pl webhook -am package)");
         }
-        int port = freePort();
+        int port = FreePort.find();
         List<String> cmd = new ArrayList<>(List.of(script.toString(),
                 "-Dlxcfs.webhook.tls.mode=local", "-Dlxcfs.webhook.tls.local-dir=" + dir.resolve("tls"),
                 "-Dquarkus.http.ssl-port=" + port, "-Dquarkus.http.host=127.0.0.1",
@@ -99,13 +95,13 @@ public final class WebhookProcess implements AutoCloseable {
             if (Files.isRegularFile(ca) && Files.size(ca) > 0) {
                 try {
                     if (client == null) {
-                        tls = trusting(ca);
+                        tls = HttpsClient.trusting(Files.readString(ca));
                         client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
                     }
                     if (get("/q/health/ready").statusCode() == 200) {
                         return;
                     }
-                } catch (IOException | GeneralSecurityException e) {
+                } catch (IOException | IllegalArgumentException e) {
                     // not listening yet, or the CA file is still being written
                     client = null;
                 }
@@ -177,26 +173,5 @@ public final class WebhookProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor();
         }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    static SSLContext trusting(Path caFile) throws IOException, GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(caFile)))) {
-            ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 }

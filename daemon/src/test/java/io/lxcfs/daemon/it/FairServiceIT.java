@@ -1,6 +1,7 @@
 package io.lxcfs.daemon.it;
 
 import io.lxcfs.daemon.view.ProcFile;
+import io.lxcfs.testing.PrometheusText;
 import io.lxcfs.testing.SharedDaemon;
 import io.lxcfs.testing.TestCgroup;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class FairServiceIT {
              DrivenContainer victim = new DrivenContainer(victimCg, VIEW.mount(), "true");
              DrivenContainer hammer = new DrivenContainer(hammerCg, VIEW.mount(), "true")) {
             assertTrue(victim.ask("head -1 /proc/meminfo", l -> l.startsWith("MemTotal:")).contains(" 262144 kB"));
-            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total");
+            double fallbacksBefore = PrometheusText.sum(VIEW.daemon().metrics(), "lxcfs_fallbacks_total");
 
             Map<String, String> quiet = paced(victim, procread);
             hammer.send(procread + " hammer 16 " + (PHASE_S + 6) + files);
@@ -52,7 +53,7 @@ class FairServiceIT {
             Thread.sleep(2000);
             Map<String, String> loaded = paced(victim, procread);
             Map<String, String> hammered = fields(hammer.await(l -> l.startsWith("hammer "), Duration.ofSeconds(PHASE_S + 30)));
-            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total") - fallbacksBefore;
+            double fallbacks = PrometheusText.sum(VIEW.daemon().metrics(), "lxcfs_fallbacks_total") - fallbacksBefore;
 
             double quietP99 = ms(quiet, "p99_us");
             double loadedP99 = ms(loaded, "p99_us");

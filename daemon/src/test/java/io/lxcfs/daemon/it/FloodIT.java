@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.PrometheusText;
 import io.lxcfs.testing.SharedDaemon;
 import io.lxcfs.testing.TestCgroup;
 
@@ -51,8 +52,8 @@ class FloodIT {
                         : Integer.parseInt(Files.readString(floodCg.dir("pids").resolve("pids.current")).trim());
                 assertTrue(Math.abs(first.total() - kernelTotal) <= 2, "total " + first + " vs pids.current " + kernelTotal);
 
-                String before = DaemonMetrics.scrape(VIEW.daemon());
-                double trackedBefore = DaemonMetrics.sum(before, "lxcfs_containers_tracked");
+                String before = VIEW.daemon().metrics();
+                double trackedBefore = PrometheusText.sum(before, "lxcfs_containers_tracked");
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicInteger churned = new AtomicInteger();
                 AtomicInteger churnFailures = new AtomicInteger();
@@ -73,16 +74,16 @@ class FloodIT {
                 long t0 = System.nanoTime();
                 churn.start();
                 Thread.sleep(WINDOW_S * 1000L); // the measurement window: the sampler's own 5 s ticks are measured
-                String during = DaemonMetrics.scrape(VIEW.daemon());
+                String during = VIEW.daemon().metrics();
                 stop.set(true);
                 churn.join();
                 double window = (System.nanoTime() - t0) / 1e9;
 
-                double passes = DaemonMetrics.sum(during, "lxcfs_loadavg_sample_seconds_count")
-                        - DaemonMetrics.sum(before, "lxcfs_loadavg_sample_seconds_count");
-                double seconds = DaemonMetrics.sum(during, "lxcfs_loadavg_sample_seconds_sum")
-                        - DaemonMetrics.sum(before, "lxcfs_loadavg_sample_seconds_sum");
-                double max = DaemonMetrics.sum(during, "lxcfs_loadavg_sample_seconds_max");
+                double passes = PrometheusText.sum(during, "lxcfs_loadavg_sample_seconds_count")
+                        - PrometheusText.sum(before, "lxcfs_loadavg_sample_seconds_count");
+                double seconds = PrometheusText.sum(during, "lxcfs_loadavg_sample_seconds_sum")
+                        - PrometheusText.sum(before, "lxcfs_loadavg_sample_seconds_sum");
+                double max = PrometheusText.sum(during, "lxcfs_loadavg_sample_seconds_max");
                 double mean = passes > 0 ? seconds / passes : Double.NaN;
                 System.out.printf("flood: %d threads in one container, %d containers created+read+destroyed in %.1f s "
                                 + "(%.1f/s, %d failed); sampler: %.0f passes (%.0f expected at 5 s), mean %.1f ms, max %.1f ms "
@@ -102,7 +103,7 @@ class FloodIT {
                 double tracked;
                 do {
                     Thread.sleep(500);
-                    tracked = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_containers_tracked");
+                    tracked = PrometheusText.sum(VIEW.daemon().metrics(), "lxcfs_containers_tracked");
                 } while (tracked > trackedBefore && System.nanoTime() < deadline);
                 System.out.println("tracked containers: before churn " + trackedBefore + ", after " + tracked);
                 assertTrue(tracked <= trackedBefore, "vanished containers forgotten: " + tracked + " > " + trackedBefore);

@@ -1,5 +1,6 @@
 package io.lxcfs.daemon.it;
 
+import io.lxcfs.testing.PrometheusText;
 import io.lxcfs.testing.RepoLayout;
 import io.lxcfs.testing.SharedDaemon;
 import io.lxcfs.testing.TestCgroup;
@@ -38,7 +39,7 @@ class HostileTasksIT {
              DrivenContainer hostile = new DrivenContainer(hostileCg, VIEW.mount(), PROCREAD + " hostile 2 &");
              DrivenContainer calm = new DrivenContainer(calmCg, VIEW.mount(), "true")) {
             hostile.await(l -> l.startsWith("ready "), Duration.ofSeconds(30));
-            double fallbacksBefore = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total");
+            double fallbacksBefore = PrometheusText.sum(VIEW.daemon().metrics(), "lxcfs_fallbacks_total");
 
             // What the kernel says, read from the host: every task of the cgroup, its state and namespace pid.
             Kernel k = Kernel.of(hostileCg);
@@ -97,7 +98,7 @@ class HostileTasksIT {
             Loadavg calmAfter = Loadavg.parse(calm.ask("cat /proc/loadavg", Loadavg::matches));
             assertEquals(kc.total + 1, calmAfter.total, "calm unaffected: " + calmAfter);
 
-            double fallbacks = DaemonMetrics.sum(DaemonMetrics.scrape(VIEW.daemon()), "lxcfs_fallbacks_total") - fallbacksBefore;
+            double fallbacks = PrometheusText.sum(VIEW.daemon().metrics(), "lxcfs_fallbacks_total") - fallbacksBefore;
             System.out.println("fallbacks during the attack: " + fallbacks);
             assertEquals(0, fallbacks, "no read fell back to the host's file");
         }

@@ -1,19 +1,13 @@
-package io.lxcfs.daemon.it;
+package io.lxcfs.testing;
 
-import io.lxcfs.testing.DaemonProcess;
+/** Sums of samples in Prometheus text exposition (what {@code /q/metrics} answers). */
+public final class PrometheusText {
 
-/** Sums of Prometheus samples from the daemon's {@code /q/metrics}. */
-final class DaemonMetrics {
-
-    private DaemonMetrics() {
-    }
-
-    static String scrape(DaemonProcess d) throws Exception {
-        return d.metrics();
+    private PrometheusText() {
     }
 
     /** The sum of every sample of {@code name} (any labels) whose line also contains {@code labelPart}. */
-    static double sum(String metrics, String name, String labelPart) {
+    public static double sum(String metrics, String name, String labelPart) {
         double total = 0;
         for (String line : metrics.split("\n")) {
             if (line.startsWith("#")) {
@@ -28,7 +22,8 @@ final class DaemonMetrics {
         return total;
     }
 
-    static double sum(String metrics, String name) {
+    /** The sum of every sample of {@code name}, any labels. */
+    public static double sum(String metrics, String name) {
         return sum(metrics, name, "");
     }
 }
