@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 /**
  * The eight files of the LXCFS view, as they are named in {@code spec.files} of a
  * {@link ProcViewPolicy}. Each name maps to the real path it is mounted over in a container and
- * to its path below the view's mount directory on the node (the same relative path).
+ * to its path below the view's mount directory on the node (the same relative path). The daemon lists the
+ * same files as its own {@code ProcFile} (it does not depend on this module); {@code ViewFileListTest} in
+ * src-test keeps the two equal.
  */
 public enum ProcFileName {
     meminfo("/proc/meminfo"),
@@ -46,7 +48,7 @@ public enum ProcFileName {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown file '" + name + "'; allowed: meminfo, cpuinfo, stat, "
-                + "uptime, loadavg, swaps, diskstats, cpu_online");
+        throw new IllegalArgumentException("unknown file '" + name + "'; allowed: "
+                + java.util.Arrays.stream(values()).map(ProcFileName::name).collect(java.util.stream.Collectors.joining(", ")));
     }
 }

@@ -107,8 +107,12 @@ public final class TaskReader {
         return rest[idx];
     }
 
-    /** The oldest process directly in the cgroup: {@code {pid, start ticks since boot}}, or null if it has none. */
-    public long[] oldestProcess(CgroupDir dir) throws IOException {
+    /** A process and its start time (field 22 of its stat, in ticks since boot). */
+    public record ProcessStart(long pid, long startTicks) {
+    }
+
+    /** The oldest process directly in the cgroup, or null if it has none. */
+    public ProcessStart oldestProcess(CgroupDir dir) throws IOException {
         String procs = fs.read(dir.file("cgroup.procs"));
         long oldest = Long.MAX_VALUE;
         long oldestPid = -1;
@@ -123,7 +127,7 @@ public final class TaskReader {
                 oldestPid = pid;
             }
         }
-        return oldestPid < 0 ? null : new long[] {oldestPid, oldest};
+        return oldestPid < 0 ? null : new ProcessStart(oldestPid, oldest);
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.lxcfs.daemon.view;
 
-/** The eight files of the view: their path inside the mount and the host file they replace. */
+/**
+ * The eight files of the view: their path inside the mount and the host file they replace. The policy CRD names
+ * the same files ({@code crds} module, {@code ProcFileName}; the daemon does not depend on it): src-test's
+ * {@code ViewFileListTest} keeps the two lists equal.
+ */
 public enum ProcFile {
     MEMINFO("/proc/meminfo", "meminfo"),
     CPUINFO("/proc/cpuinfo", "cpuinfo"),

@@ -1,12 +1,5 @@
 package io.lxcfs.daemon.view;
 
-import io.lxcfs.daemon.cgroup.CpuUsage;
-import io.lxcfs.daemon.cgroup.CpuView;
-import io.lxcfs.daemon.cgroup.DeviceIo;
-import io.lxcfs.daemon.cgroup.MemoryReader;
-import io.lxcfs.daemon.cgroup.ThreadSample;
-
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -21,7 +14,7 @@ import java.util.function.LongSupplier;
  * <p>Entries are keyed by the container's full set of cgroup directories ({@code ContainerCgroups.key()}),
  * so two containers never share one. Expired entries are never served and are swept at least once per
  * second while reads come in; the map is bounded (an overflow drops everything, which only costs re-reads).
- * Thread-safe: every cached value is immutable and published through a volatile field; two racing misses
+ * Thread-safe: every cached value is immutable and published through an atomic slot; two racing misses
  * both read the files, either result is fine.
  */
 public final class ViewCache {
@@ -39,20 +32,24 @@ public final class ViewCache {
         return new ViewCache(DEFAULT_TTL_NANOS, System::nanoTime);
     }
 
-    /** Per-container values read within one TTL window. Fields start null and are filled on first use. */
+    /**
+     * Per-container inputs read within one TTL window: one slot per {@link ContainerInputs.Input}, null until
+     * first loaded. When caching is disabled every read gets its own, so it memoises within that read only.
+     */
     static final class Snapshot {
         final long expires;
-        volatile CpuView cpu;
-        volatile CpuUsage usage;
-        volatile MemoryReader.MemoryLimits memoryLimits;
-        volatile ThreadSample threads;
-        /** {host tid, its NSpid} for the highest tid of {@link #threads}. */
-        volatile long[] lastPid;
-        volatile List<DeviceIo> io;
-        volatile long[] oldest;
+        private final AtomicReferenceArray<Object> values = new AtomicReferenceArray<>(ContainerInputs.INPUTS);
 
         Snapshot(long expires) {
             this.expires = expires;
+        }
+
+        Object get(int slot) {
+            return values.get(slot);
+        }
+
+        void set(int slot, Object value) {
+            values.set(slot, value);
         }
     }
 
@@ -75,10 +72,10 @@ public final class ViewCache {
         this.nextSweep = clock.getAsLong() + SWEEP_INTERVAL_NANOS;
     }
 
-    /** The container's current snapshot (a fresh, empty one once the last has expired); null when disabled. */
+    /** The container's current snapshot (a fresh, empty one once the last has expired; a fresh one per read when disabled). */
     Snapshot snapshot(String containerKey) {
         if (ttl <= 0) {
-            return null;
+            return new Snapshot(0);
         }
         long now = clock.getAsLong();
         Snapshot s = containers.get(containerKey);

@@ -1,11 +1,9 @@
 package io.lxcfs.daemon.cgroup;
 
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,16 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FixtureHostExtension.class)
 class CgroupLayoutTest {
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     @Test
     void v2EveryControllerIsTheUnifiedMount() {
@@ -83,7 +75,7 @@ class CgroupLayoutTest {
     void hybridControllerOnlyInTheUnifiedMountIsTakenFromThere() {
         t.v1("memory", "cpu,cpuacct", "cpuset", "blkio");
         t.hybrid(); // re-creates the v1 mounts and adds unified/
-        deleteTree(tmp.resolve("sys/fs/cgroup/pids"));
+        t.delete("sys/fs/cgroup/pids");
         t.file("sys/fs/cgroup/unified/cgroup.controllers", "pids\n");
         CgroupLayout l = t.layout();
         assertEquals(t.cgroup + "/unified", l.hierarchy(Controller.PIDS).mountDir());
@@ -102,13 +94,5 @@ class CgroupLayoutTest {
         CgroupLayout l = t.layout().withNamespaceRoots(java.util.Map.of(t.cgroup + "/memory", "/a/b/../c"));
         assertEquals("/a/c", l.hierarchy(Controller.MEMORY).namespaceRoot());
         assertEquals("/", l.hierarchy(Controller.CPU).namespaceRoot());
-    }
-
-    static void deleteTree(Path p) {
-        try (var s = java.nio.file.Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -1,14 +1,13 @@
 package io.lxcfs.daemon.cgroup;
 
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -21,18 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CgroupResolver, MemoryReader, CpuReader, TaskReader, BlockIoReader and NamespaceRootFinder on fixtures. */
+@ExtendWith(FixtureHostExtension.class)
 class ReadersTest {
 
     static final String CTR = "/kubepods/burstable/pod1/c1";
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     CgroupResolver resolver() {
         return new CgroupResolver(t.fs(), t.proc, t.layout());
@@ -61,7 +54,7 @@ class ReadersTest {
         assertEquals(t.cgroup + CTR, cg.taskDir().absolute());
         assertSame(cg.dir(Controller.CPU).hierarchy(), cg.dir(Controller.MEMORY).hierarchy());
 
-        FixtureTree h = new FixtureTree(tmp.resolve("hybrid"));
+        FixtureTree h = FixtureTree.inMemory();
         h.hybrid();
         h.process(10, FixtureTree.cgroupHybrid(CTR), 1, 1);
         ContainerCgroups hc = new CgroupResolver(h.fs(), h.proc, h.layout()).resolve(10);

@@ -4,30 +4,25 @@ import io.lxcfs.daemon.cgroup.CgroupResolver;
 import io.lxcfs.daemon.cgroup.ContainerCgroups;
 import io.lxcfs.daemon.cgroup.TaskReader;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+@ExtendWith(FixtureHostExtension.class)
 class ContainerTrackerTest {
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
     ContainerTracker tracker;
     CgroupResolver resolver;
 
     @BeforeEach
     void setUp() {
-        t = new FixtureTree(tmp);
         t.v2();
         tracker = new ContainerTracker(t.fs(), new TaskReader(t.fs(), t.proc));
         resolver = new CgroupResolver(t.fs(), t.proc, t.layout());
@@ -49,7 +44,7 @@ class ContainerTrackerTest {
     @Test
     void firstTrackSamplesOnceAndLaterTracksReuseTheState() {
         ContainerCgroups a = container("/kubepods/poda/c", 10, 11, 12);
-        ContainerTracker.Tracked first = tracker.track(a);
+        ContainerState first = tracker.track(a);
         assertEquals(1, first.load().samples());
         assertArrayEquals(new long[] {328, 68, 22}, first.load().snapshot());
         assertSame(first, tracker.track(a));
@@ -84,9 +79,7 @@ class ContainerTrackerTest {
         tracker.track(a);
         tracker.track(b);
         assertEquals(2, tracker.size());
-        try (var s = Files.walk(tmp.resolve("sys/fs/cgroup/kubepods/poda"))) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        t.delete("sys/fs/cgroup/kubepods/poda");
         tracker.sampleAll();
         assertEquals(1, tracker.size());
         assertEquals(2, tracker.track(b).load().samples());
@@ -96,14 +89,14 @@ class ContainerTrackerTest {
     void unreadableThreadsFileKeepsTheContainerWhileItsCgroupExists() throws Exception {
         ContainerCgroups a = container("/kubepods/poda/c", 10);
         tracker.track(a);
-        Files.delete(tmp.resolve("sys/fs/cgroup/kubepods/poda/c/cgroup.threads"));
+        t.delete("sys/fs/cgroup/kubepods/poda/c/cgroup.threads");
         tracker.sampleAll();
         assertEquals(1, tracker.size());
     }
 
     @Test
     void lastStatIsTyped() {
-        ContainerTracker.Tracked tr = tracker.track(container("/kubepods/poda/c", 10));
+        ContainerState tr = tracker.track(container("/kubepods/poda/c", 10));
         tr.lastStat("not a CpuTimes");
         assertEquals(null, tr.lastStat(Integer.class));
         assertEquals("not a CpuTimes", tr.lastStat(String.class));

@@ -5,12 +5,8 @@ import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fuse.FileSizes;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import java.nio.file.Path;
-import java.util.Map;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,42 +23,9 @@ class AllFilesPerLayoutTest {
             + "cri-containerd-1b2c3d.scope";
     static final long PID = 9000;
 
-    @TempDir
-    Path tmp;
-
-    FixtureTree build(CgroupLayout.Kind kind, String path) {
-        FixtureTree t = new FixtureTree(tmp);
-        long[] tids = {PID, PID + 1, PID + 2, PID + 3};
-        if (kind == CgroupLayout.Kind.V2) {
-            t.v2();
-            t.v2Cgroup(path).procs(PID).threads(tids)
-                    .set("memory.max", "536870912\n").set("memory.current", "134217728\n")
-                    .set("memory.stat", KernelFiles.memoryStatV2(Map.of("file", 33554432L, "anon", 100663296L)))
-                    .set("cpu.max", "150000 100000\n")
-                    .set("cpu.stat", KernelFiles.cpuStatV2(50_000_000, 40_000_000, 10_000_000))
-                    .set("io.stat", "8:0 rbytes=1048576 wbytes=0 rios=16 wios=0 dbytes=0 dios=0\n");
-            t.process(PID, FixtureTree.cgroupV2(path), 900_000, 1);
-        } else {
-            if (kind == CgroupLayout.Kind.V1) {
-                t.v1();
-            } else {
-                t.hybrid();
-            }
-            FixtureTree.V1Container c = t.v1Container(path).procs(PID);
-            c.cpuacct.threads(tids);
-            c.memory.set("memory.limit_in_bytes", "536870912\n").set("memory.usage_in_bytes", "134217728\n")
-                    .set("memory.stat", KernelFiles.memoryStatV1(Map.of("total_cache", 33554432L,
-                            "total_rss", 100663296L)));
-            c.cpu.set("cpu.cfs_quota_us", "150000\n");
-            c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
-                {20_000_000_000L, 5_000_000_000L}, {20_000_000_000L, 5_000_000_000L}, {0, 0}, {0, 0}}));
-            c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 1048576\n8:0 Write 0\n8:0 Sync 0\n"
-                    + "8:0 Async 1048576\n8:0 Discard 0\n8:0 Total 1048576\nTotal 1048576\n");
-            c.blkio.set("blkio.throttle.io_serviced_recursive", "8:0 Read 16\n8:0 Write 0\n8:0 Sync 0\n"
-                    + "8:0 Async 16\n8:0 Discard 0\n8:0 Total 16\nTotal 16\n");
-            t.process(PID, kind == CgroupLayout.Kind.V1 ? FixtureTree.cgroupV1(path) : FixtureTree.cgroupHybrid(path),
-                    900_000, 1);
-        }
+    static FixtureTree build(CgroupLayout.Kind kind, String path) {
+        FixtureTree t = FixtureTree.inMemory().withLayout(kind);
+        t.exampleContainer(path, new long[] {PID}, new long[] {PID, PID + 1, PID + 2, PID + 3});
         t.thread(PID + 1, 'R').thread(PID + 2, 'R').thread(PID + 3, 'D');
         return t;
     }
@@ -112,7 +75,7 @@ class AllFilesPerLayoutTest {
     @Test
     void bigHostCpuinfoAndCpuset() throws Exception {
         // 64 CPUs: a cpuinfo of ~100 KB, larger than the file source's initial buffer.
-        FixtureTree t = new FixtureTree(tmp);
+        FixtureTree t = FixtureTree.inMemory();
         StringBuilder big = new StringBuilder();
         for (int i = 0; i < 64; i++) {
             big.append(KernelFiles.cpuinfoBlock(i).replace("siblings\t: 4", "siblings\t: 64")

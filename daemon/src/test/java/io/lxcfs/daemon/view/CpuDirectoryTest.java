@@ -33,6 +33,13 @@ class CpuDirectoryTest {
         return new CpuView(visible, Double.NaN, visible);
     }
 
+    /** Each {@code path, content} pair as the caller with view {@code v} reads it. */
+    private static void assertReads(CpuDirectory dir, CpuView v, String... pathsAndContents) throws IOException {
+        for (int i = 0; i < pathsAndContents.length; i += 2) {
+            assertEquals(pathsAndContents[i + 1], read(dir, pathsAndContents[i], v), pathsAndContents[i]);
+        }
+    }
+
     // ------------------------------------------------------------------ fixtures
 
     /** Writes the top-level files and directories every host has. */
@@ -183,20 +190,22 @@ class CpuDirectoryTest {
         assertThrows(IOException.class, () -> dir.read("cpu1/topology/core_id", v));
         // cpu0 is the host's cpu1: its core id (1) and its uevent, with only itself as sibling.
         assertEquals(tmp.resolve("sys/devices/system/cpu/cpu1/topology/core_id"), dir.hostPath("cpu0/topology/core_id", v));
-        assertEquals("1\n", read(dir, "cpu0/topology/core_id", v));
-        assertEquals("0\n", read(dir, "cpu0/topology/thread_siblings_list", v));
-        assertEquals("1\n", read(dir, "cpu0/topology/thread_siblings", v));
-        assertEquals("0\n", read(dir, "cpu0/topology/core_siblings_list", v));
-        assertEquals("1\n", read(dir, "cpu0/topology/package_cpus", v));
-        assertEquals("0\n", read(dir, "cpu0/cache/index2/shared_cpu_list", v));
-        assertEquals("1\n", read(dir, "cpu0/cache/index2/shared_cpu_map", v));
-        assertEquals("1024K\n", read(dir, "cpu0/cache/index2/size", v));
-        assertEquals("1\n", read(dir, "cpu0/online", v));
+        assertReads(dir, v,
+                "cpu0/topology/core_id", "1\n",
+                "cpu0/topology/thread_siblings_list", "0\n",
+                "cpu0/topology/thread_siblings", "1\n",
+                "cpu0/topology/core_siblings_list", "0\n",
+                "cpu0/topology/package_cpus", "1\n",
+                "cpu0/cache/index2/shared_cpu_list", "0\n",
+                "cpu0/cache/index2/shared_cpu_map", "1\n",
+                "cpu0/cache/index2/size", "1024K\n",
+                "cpu0/online", "1\n");
         assertTrue(dir.list("cpu0", v).contains("online"));
         // Passed through as the host has them.
-        assertEquals("Not affected\n", read(dir, "vulnerabilities/meltdown", v));
-        assertEquals("8191\n", read(dir, "kernel_max", v));
-        assertEquals("0\n", read(dir, "cpufreq/policy0/affected_cpus", v));
+        assertReads(dir, v,
+                "vulnerabilities/meltdown", "Not affected\n",
+                "kernel_max", "8191\n",
+                "cpufreq/policy0/affected_cpus", "0\n");
         assertEquals("../../../../bus/cpu", dir.readlink("cpu0/subsystem", v));
         assertEquals(CpuDirectory.Kind.SYMLINK, dir.stat("cpu0/node0", v).kind());
     }
@@ -229,12 +238,13 @@ class CpuDirectoryTest {
     void oneThreadOfEachCoreHasNoSiblings() throws IOException {
         CpuDirectory dir = x86Smt();
         CpuView v = view(0, 1); // cores 0 and 1, one thread each
-        assertEquals("0\n", read(dir, "cpu0/topology/thread_siblings_list", v));
-        assertEquals("1\n", read(dir, "cpu1/topology/thread_siblings_list", v));
-        assertEquals("2\n", read(dir, "cpu1/topology/thread_siblings", v));
-        assertEquals("1\n", read(dir, "cpu1/topology/core_id", v));
-        assertEquals("0-1\n", read(dir, "cpu1/topology/core_siblings_list", v));
-        assertEquals("3\n", read(dir, "cpu1/topology/core_siblings", v));
+        assertReads(dir, v,
+                "cpu0/topology/thread_siblings_list", "0\n",
+                "cpu1/topology/thread_siblings_list", "1\n",
+                "cpu1/topology/thread_siblings", "2\n",
+                "cpu1/topology/core_id", "1\n",
+                "cpu1/topology/core_siblings_list", "0-1\n",
+                "cpu1/topology/core_siblings", "3\n");
     }
 
     @Test
@@ -242,10 +252,11 @@ class CpuDirectoryTest {
         CpuDirectory dir = x86NoSmt();
         CpuView v = view(1);
         assertEquals(List.of("cpu0"), dir.list("", v).stream().filter(n -> n.matches("cpu[0-9]+")).toList());
-        assertEquals("0\n", read(dir, "cpu0/topology/core_cpus_list", v));
-        assertEquals("1\n", read(dir, "cpu0/topology/core_cpus", v));
-        assertEquals("1\n", read(dir, "cpu0/topology/die_cpus", v));
-        assertEquals("0\n", read(dir, "cpu0/topology/die_cpus_list", v));
+        assertReads(dir, v,
+                "cpu0/topology/core_cpus_list", "0\n",
+                "cpu0/topology/core_cpus", "1\n",
+                "cpu0/topology/die_cpus", "1\n",
+                "cpu0/topology/die_cpus_list", "0\n");
     }
 
     @Test
@@ -255,10 +266,11 @@ class CpuDirectoryTest {
         assertEquals(List.of("cpu0", "cpu1", "cpu2"), dir.list("", v).stream().filter(n -> n.matches("cpu[0-9]+")).toList());
         assertEquals("0\n", read(dir, "cpu0/topology/cluster_cpus_list", v));
         assertEquals("01\n", read(dir, "cpu0/topology/cluster_cpus", v), "two digits, as the host's mask");
-        assertEquals("1-2\n", read(dir, "cpu1/topology/cluster_cpus_list", v));
-        assertEquals("06\n", read(dir, "cpu2/topology/cluster_cpus", v));
-        assertEquals("06\n", read(dir, "cpu2/cache/index2/shared_cpu_map", v));
-        assertEquals("0-2\n", read(dir, "cpu2/topology/package_cpus_list", v));
+        assertReads(dir, v,
+                "cpu1/topology/cluster_cpus_list", "1-2\n",
+                "cpu2/topology/cluster_cpus", "06\n",
+                "cpu2/cache/index2/shared_cpu_map", "06\n",
+                "cpu2/topology/package_cpus_list", "0-2\n");
         assertEquals("1\n", read(dir, "cpu2/online", v), "the host's cpu5/online");
         assertEquals("0-2\n", read(dir, "present", v));
     }

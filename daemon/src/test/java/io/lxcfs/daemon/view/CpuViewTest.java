@@ -1,50 +1,34 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
-
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** /proc/cpuinfo and /sys/devices/system/cpu/online, and the one N they share with stat and uptime. */
+@ExtendWith(FixtureHostExtension.class)
 class CpuViewTest {
 
     static final String CTR = "/kubepods/burstable/pod6d1a/0a1b2c3d";
     static final long PID = 5001;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-    ProcView view;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     CgroupNode v2(String cpuMax, String cpuset) {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID).set("cpu.max", cpuMax + "\n");
+        CgroupNode c = t.v2Process(CTR, PID).set("cpu.max", cpuMax + "\n");
         if (cpuset != null) {
             c.set("cpuset.cpus", cpuset + "\n").set("cpuset.cpus.effective", cpuset + "\n");
         }
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     /** What the kernel would print for host CPU {@code hostCpu} shown as {@code idx} of {@code n}. */
@@ -96,7 +80,7 @@ class CpuViewTest {
     void theCpuDirectoryGetsTheCallersVisibleCpusOrTheHost() throws Exception {
         v2("150000 100000", "2-3");
         t.process(PID + 1, FixtureTree.cgroupV2("/"), 900_000, 1);
-        view = t.view();
+        ProcView view = t.daemonView();
         assertEquals(java.util.List.of(2, 3), java.util.Arrays.stream(view.cpuViewFor(PID).visible()).boxed().toList());
         assertEquals(block(2, 0, 2) + block(3, 1, 2), render(ProcFile.CPUINFO));
         assertEquals(null, view.cpuViewFor(PID + 1), "a host process");
@@ -167,7 +151,7 @@ class CpuViewTest {
         v2("150000 100000", "1,3");
         assertEquals(block(1, 0, 2) + block(3, 1, 2), render(ProcFile.CPUINFO));
         v2("50000 100000", "1,3");
-        view = null;
+        t.restartDaemon();
         assertEquals(block(1, 0, 1), render(ProcFile.CPUINFO));
     }
 
@@ -210,31 +194,25 @@ class CpuViewTest {
 
     @Test
     void v1QuotaMinusOneMeansNoQuota() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "-1\n").set("cpu.cfs_period_us", "100000\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(t.read("proc/cpuinfo"), render(ProcFile.CPUINFO));
         assertN(4);
     }
 
     @Test
     void v1QuotaAndCpuset() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "150000\n");
         c.cpuset.set("cpuset.cpus", "1-3\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(block(1, 0, 2) + block(2, 1, 2), render(ProcFile.CPUINFO));
         assertN(2);
     }
 
     @Test
     void v1PodLevelQuota() throws Exception {
-        t.v1();
-        t.v1Container(CTR).procs(PID);
+        t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         t.v1Cgroup(FixtureTree.V1_CPU, "/kubepods/burstable/pod6d1a").set("cpu.cfs_quota_us", "50000\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertN(1);
     }
 
@@ -251,10 +229,8 @@ class CpuViewTest {
 
     @Test
     void hybridUsesV1CpuControllers() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "100000\n");
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         assertN(1);
     }
 

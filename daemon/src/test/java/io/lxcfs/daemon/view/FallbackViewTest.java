@@ -1,14 +1,18 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -16,27 +20,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** Host processes, unknown callers, passthrough and broken cgroup files: the host's file, never an error. */
+@ExtendWith(FixtureHostExtension.class)
 class FallbackViewTest {
 
     static final String CTR = "/kubepods/burstable/podf00/ctr";
     static final long PID = 6100;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
 
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
-
     CgroupNode v2Container() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID)
+        CgroupNode c = t.v2Process(CTR, PID)
                 .set("memory.max", "268435456\n").set("memory.current", "104857600\n")
                 .set("cpu.max", "150000 100000\n")
                 .set("io.stat", "8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 
@@ -55,27 +51,16 @@ class FallbackViewTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileByteForByteOnV2(ProcFile f) throws Exception {
-        t.v2();
-        t.process(1, FixtureTree.cgroupV2("/"), 1, 1);
-        assertHostFile(f, 1, RenderResult.Source.HOST);
+    static Stream<Arguments> layoutsAndFiles() {
+        return Stream.of(CgroupLayout.Kind.values())
+                .flatMap(kind -> Stream.of(ProcFile.values()).map(f -> Arguments.of(kind, f)));
     }
 
     @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileOnV1(ProcFile f) throws Exception {
-        t.v1();
-        t.process(1, FixtureTree.cgroupV1("/"), 1, 1);
-        assertHostFile(f, 1, RenderResult.Source.HOST);
-    }
-
-    @ParameterizedTest
-    @EnumSource(ProcFile.class)
-    void rootCgroupCallerGetsTheHostFileOnHybrid(ProcFile f) throws Exception {
-        t.hybrid();
-        t.process(1, FixtureTree.cgroupHybrid("/"), 1, 1);
+    @MethodSource("layoutsAndFiles")
+    void rootCgroupCallerGetsTheHostFileByteForByte(CgroupLayout.Kind kind, ProcFile f) throws Exception {
+        t.withLayout(kind);
+        t.process(1, FixtureTree.cgroupFile(kind, "/"), 1, 1);
         assertHostFile(f, 1, RenderResult.Source.HOST);
     }
 
@@ -117,7 +102,7 @@ class FallbackViewTest {
     @EnumSource(ProcFile.class)
     void removedContainerCgroupIsAFallback(ProcFile f) throws Exception {
         v2Container();
-        SwapsDiskstatsLoadavgViewTest.deleteTree(t.root().resolve("sys/fs/cgroup" + CTR));
+        t.delete("sys/fs/cgroup" + CTR);
         if (f == ProcFile.CPUINFO || f == ProcFile.CPU_ONLINE) {
             // Nothing left to read for these: the pod's limits still apply (its cgroup exists).
             assertEquals(RenderResult.Source.CONTAINER, t.view().render(f, PID).source());
@@ -126,11 +111,32 @@ class FallbackViewTest {
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
-    @Test
-    void garbageMemoryMaxIsAFallback() throws Exception {
-        v2Container().set("memory.max", "lots\n");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-        assertHostFile(ProcFile.SWAPS, PID, RenderResult.Source.FALLBACK);
+    /** One broken knob of the v2 container, and each file that reads it. {@code null} content: the file is missing. */
+    static Stream<Arguments> brokenV2Knobs() {
+        return Stream.of(
+                Arguments.of("memory.max", "lots\n", List.of(ProcFile.MEMINFO, ProcFile.SWAPS)),
+                Arguments.of("memory.stat", null, List.of(ProcFile.MEMINFO)),
+                Arguments.of("memory.current", "1e9\n", List.of(ProcFile.MEMINFO)),
+                Arguments.of("cpu.max", "150000", CPU_FILES),
+                Arguments.of("cpu.max", "", CPU_FILES),
+                Arguments.of("cpuset.cpus.effective", "0-x\n", CPU_FILES),
+                Arguments.of("cpu.stat", "usage_usec 100\n", List.of(ProcFile.STAT, ProcFile.UPTIME)),
+                Arguments.of("io.stat", "sda:x rbytes=1\n", List.of(ProcFile.DISKSTATS)))
+                .flatMap(a -> ((List<?>) a.get()[2]).stream().map(f -> Arguments.of(a.get()[0], a.get()[1], f)));
+    }
+
+    static final List<ProcFile> CPU_FILES = List.of(ProcFile.CPUINFO, ProcFile.CPU_ONLINE, ProcFile.STAT, ProcFile.UPTIME);
+
+    @ParameterizedTest(name = "{0} = {1}: {2}")
+    @MethodSource("brokenV2Knobs")
+    void aBrokenKnobIsAFallback(String knob, String content, ProcFile f) throws Exception {
+        CgroupNode c = v2Container();
+        if (content == null) {
+            c.remove(knob);
+        } else {
+            c.set(knob, content);
+        }
+        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
     @Test
@@ -142,85 +148,31 @@ class FallbackViewTest {
 
     @Test
     void garbageV1LimitIsAFallback() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @Test
-    void missingMemoryStatIsAFallback() throws Exception {
-        v2Container().remove("memory.stat");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @Test
-    void garbageMemoryCurrentIsAFallback() throws Exception {
-        v2Container().set("memory.current", "1e9\n");
-        assertHostFile(ProcFile.MEMINFO, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void truncatedCpuMaxIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.max", "150000");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void emptyCpuMaxIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.max", "");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
     @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
     void garbageV1QuotaIsAFallback(ProcFile f) throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "fast\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"CPUINFO", "CPU_ONLINE", "STAT", "UPTIME"})
-    void garbageCpusetIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpuset.cpus.effective", "0-x\n");
-        assertHostFile(f, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ProcFile.class, names = {"STAT", "UPTIME"})
-    void cpuStatWithoutUsageKeysIsAFallback(ProcFile f) throws Exception {
-        v2Container().set("cpu.stat", "usage_usec 100\n");
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
     @ParameterizedTest
     @EnumSource(value = ProcFile.class, names = {"STAT", "UPTIME"})
     void garbageUsageAllIsAFallback(ProcFile f) throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpuacct.set("cpuacct.usage_all", "cpu user system\n0 12 x\n1 1 1\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(f, PID, RenderResult.Source.FALLBACK);
     }
 
     @Test
-    void garbageIoStatDeviceIsAFallback() throws Exception {
-        v2Container().set("io.stat", "sda:x rbytes=1\n");
-        assertHostFile(ProcFile.DISKSTATS, PID, RenderResult.Source.FALLBACK);
-    }
-
-    @Test
     void missingV1BlkioFilesIsAFallback() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.blkio.remove("blkio.throttle.io_serviced_recursive");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertHostFile(ProcFile.DISKSTATS, PID, RenderResult.Source.FALLBACK);
     }
 

@@ -1,15 +1,13 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
 import io.lxcfs.daemon.loadavg.LoadAverage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
-
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,30 +18,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernel's shapes: {@code /proc/<pid>/stat} prints the name raw between parentheses; {@code /proc/<pid>/status}
  * escapes it ({@code \n} becomes a backslash and an n, checked on this kernel by {@code HostileTasksIT}).
  */
+@ExtendWith(FixtureHostExtension.class)
 class HostileTasksViewTest {
 
     static final String CTR = "/kubepods/burstable/pod12/hostile";
     static final String OTHER = "/kubepods/burstable/pod13/calm";
     static final long READER = 3100;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-    ProcView view;
 
     @BeforeEach
     void setUp() {
-        t = new FixtureTree(tmp);
         t.v2();
     }
 
-    RenderResult render(ProcFile f, long pid) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, pid);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return r;
+    String render(ProcFile f, long pid) throws Exception {
+        return t.containerFile(f, pid);
     }
 
     void task(long tid, String comm, char state, long startTicks, long nsPid) {
@@ -80,7 +70,7 @@ class HostileTasksViewTest {
     @Test
     void namesAndStatesAreDataNotSyntax() throws Exception {
         hostileContainer();
-        String loadavg = text(render(ProcFile.LOADAVG, READER));
+        String loadavg = render(ProcFile.LOADAVG, READER);
         // Active for the load average: 3104 (D) and 3105 (R) only; 3101/3103/3106-3109 name an R they do not have.
         long l1 = LoadAverage.step(0, LoadAverage.EXP_1, 2);
         long l5 = LoadAverage.step(0, LoadAverage.EXP_5, 2);
@@ -101,7 +91,7 @@ class HostileTasksViewTest {
     void aFakeStartTimeInANameDoesNotMoveUptime() throws Exception {
         hostileContainer();
         // Oldest real start: the reader at 900,000 ticks; the host is up 10,000.00 s = 1,000,000 ticks.
-        String uptime = text(render(ProcFile.UPTIME, READER));
+        String uptime = render(ProcFile.UPTIME, READER);
         assertEquals("1000.00", uptime.split(" ")[0], uptime);
     }
 
@@ -114,11 +104,11 @@ class HostileTasksViewTest {
         render(ProcFile.LOADAVG, READER);
         render(ProcFile.MEMINFO, 3200);
         for (int i = 0; i < 3; i++) {
-            view.tracker().sampleAll();
+            t.daemonView().tracker().sampleAll();
         }
-        assertEquals(2, view.tracker().size(), "both containers tracked through the hostile one's samples");
-        assertEquals("0.00 0.00 0.00 1/2 2\n", text(render(ProcFile.LOADAVG, 3200)));
-        assertEquals("100.00", text(render(ProcFile.UPTIME, 3200)).split(" ")[0]);
+        assertEquals(2, t.daemonView().tracker().size(), "both containers tracked through the hostile one's samples");
+        assertEquals("0.00 0.00 0.00 1/2 2\n", render(ProcFile.LOADAVG, 3200));
+        assertEquals("100.00", render(ProcFile.UPTIME, 3200).split(" ")[0]);
     }
 
     @Test
@@ -128,7 +118,7 @@ class HostileTasksViewTest {
         t.taskStat(5000, KernelFiles.procStat(5000, "gone", 'R', 950_000));
         t.taskStat(5001, KernelFiles.procStat(5001, "gone", 'R', 950_000));
         // Both exit between the sample and the status read; the reader's own status still answers.
-        String loadavg = text(render(ProcFile.LOADAVG, READER));
+        String loadavg = render(ProcFile.LOADAVG, READER);
         assertEquals(" 3/3 1\n", loadavg.substring(loadavg.indexOf(' ', 10)), loadavg);
     }
 
@@ -140,6 +130,6 @@ class HostileTasksViewTest {
         t.process(READER, FixtureTree.cgroupV2(CTR), 900_000, 1);
         t.taskStat(3101, KernelFiles.procStat(3101, "w", 'R', 950_000));
         t.file("proc/3101/stat", KernelFiles.procStat(3101, "w", 'S', 950_000));
-        assertTrue(text(render(ProcFile.LOADAVG, READER)).endsWith(" 2/2 1\n"));
+        assertTrue(render(ProcFile.LOADAVG, READER).endsWith(" 2/2 1\n"));
     }
 }

@@ -1,47 +1,39 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static io.lxcfs.daemon.fixture.Asserts.assertHas;
 import static io.lxcfs.daemon.fixture.Asserts.assertStarts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FixtureHostExtension.class)
 class MeminfoViewTest {
 
     static final String POD = "/kubepods/burstable/pod0f2c4c1e-4b1f-4bd5-9d43-8f0e6f3b2a11";
     static final String CTR = POD + "/3f9d1c0b6f5e4a2d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d";
     static final long PID = 4242;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     /** The v2 container of the examples: 256 MiB limit, 100 MiB used, a typical memory.stat. */
     CgroupNode v2Container() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID);
+        CgroupNode c = t.v2Process(CTR, PID);
         c.set("memory.max", "268435456\n");
         c.set("memory.current", "104857600\n");
         c.set("memory.stat", KernelFiles.memoryStatV2(v2Stat()));
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 
@@ -68,27 +60,15 @@ class MeminfoViewTest {
         return s;
     }
 
+    /** As a fresh daemon shows it (each call a new view: tests change the fixture between calls). */
     String meminfo() throws Exception {
-        RenderResult r = t.view().render(ProcFile.MEMINFO, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> "fallback: " + r.fallbackReason());
-        return text(r);
+        t.restartDaemon();
+        return t.containerFile(ProcFile.MEMINFO, PID);
     }
 
     /** The host's meminfo with the given lines replaced verbatim; asserts each label exists once. */
     static String hostWith(String host, String... lines) {
-        List<String> out = new ArrayList<>(List.of(host.split("\n")));
-        for (String line : lines) {
-            String label = line.substring(0, line.indexOf(':') + 1);
-            int hits = 0;
-            for (int i = 0; i < out.size(); i++) {
-                if (out.get(i).startsWith(label)) {
-                    out.set(i, line);
-                    hits++;
-                }
-            }
-            assertEquals(1, hits, label);
-        }
-        return String.join("\n", out) + "\n";
+        return String.join("\n", replaced(host.split("\n"), lines)) + "\n";
     }
 
     static final String[] V2_EXAMPLE_LINES = {
@@ -206,51 +186,35 @@ class MeminfoViewTest {
         assertHas(v, "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
     }
 
-    @Test
-    void v2SwapLimitAndUsage() throws Exception {
+    /** A host with 2 GiB of swap; empty cells leave the kernel's default ({@code max}, nothing used). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "limit and usage                  | 104857600 | 10485760 |          | 102400  | 92160",
+        "unlimited shows the host's total |           | 10485760 |          | 2097148 | 2086908",
+        "a limit on the pod only          |           |          | 52428800 | 51200   | 51200",
+        "disabled for the pod is zero     | 0         |          |          | 0       | 0",
+        "used above the limit: free is 0  | 1048576   | 10485760 |          | 1024    | 0"})
+    void v2Swap(String what, String swapMax, String swapCurrent, String podSwapMax, long totalKb, long freeKb)
+            throws Exception {
         t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "104857600\n").set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:        102400 kB\nSwapFree:          92160 kB\n");
-    }
-
-    @Test
-    void v2UnlimitedSwapShowsHostSwapTotal() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2086908 kB\n");
-    }
-
-    @Test
-    void v2SwapLimitOnThePodOnly() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container();
-        t.v2Cgroup(POD).set("memory.swap.max", "52428800\n");
-        assertHas(meminfo(), "\nSwapTotal:         51200 kB\nSwapFree:          51200 kB\n");
-    }
-
-    @Test
-    void v2SwapDisabledForThePodIsZero() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "0\n");
-        assertHas(meminfo(), "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n");
-    }
-
-    @Test
-    void swapUsedAboveSwapLimitClampsSwapFreeAtZero() throws Exception {
-        t.hostSwap(2097148, 2000000);
-        v2Container().set("memory.swap.max", "1048576\n").set("memory.swap.current", "10485760\n");
-        assertHas(meminfo(), "\nSwapTotal:          1024 kB\nSwapFree:              0 kB\n");
+        CgroupNode c = v2Container();
+        if (swapMax != null) {
+            c.set("memory.swap.max", swapMax + "\n");
+        }
+        if (swapCurrent != null) {
+            c.set("memory.swap.current", swapCurrent + "\n");
+        }
+        if (podSwapMax != null) {
+            t.v2Cgroup(POD).set("memory.swap.max", podSwapMax + "\n");
+        }
+        assertHas(meminfo(), String.format("%nSwapTotal:      %8d kB%nSwapFree:       %8d kB%n", totalKb, freeKb)
+                .replace(System.lineSeparator(), "\n"));
     }
 
     // ---------------------------------------------------------------- v1 and hybrid
 
-    FixtureTree.V1Container v1Container(boolean hybrid) {
-        if (hybrid) {
-            t.hybrid();
-        } else {
-            t.v1();
-        }
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+    FixtureTree.V1Container v1Container(CgroupLayout.Kind layout) {
+        FixtureTree.V1Container c = t.v1Process(layout, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "268435456\n");
         c.memory.set("memory.usage_in_bytes", "104857600\n");
         Map<String, Long> s = new LinkedHashMap<>();
@@ -269,60 +233,55 @@ class MeminfoViewTest {
         c.memory.set("memory.stat", KernelFiles.memoryStatV1(s));
         c.memory.set("memory.memsw.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         c.memory.set("memory.memsw.usage_in_bytes", "104857600\n");
-        t.process(PID, hybrid ? FixtureTree.cgroupHybrid(CTR) : FixtureTree.cgroupV1(CTR), 900_000, 1);
         return c;
     }
 
-    static final String[] V1_EXAMPLE_LINES = {
-        "MemTotal:         262144 kB",
-        "MemFree:          159744 kB",
-        "MemAvailable:     200704 kB",
-        "Buffers:               0 kB",
-        "Cached:            40960 kB",
-        "SwapCached:            0 kB",
-        "Active:            24576 kB",
-        "Inactive:          67584 kB",
-        "Active(anon):       4096 kB",
-        "Inactive(anon):    47104 kB",
-        "Active(file):      20480 kB",
-        "Inactive(file):    20480 kB",
-        "Unevictable:          64 kB",
-        "SwapTotal:             0 kB",
-        "SwapFree:              0 kB",
-        "Dirty:               132 kB",
-        "Writeback:             4 kB",
-        "AnonPages:         51200 kB",
-        "Mapped:             8192 kB",
-        "Shmem:              1024 kB",
-        "Slab:                  0 kB",
-        "SReclaimable:          0 kB",
-        "SUnreclaim:            0 kB",
-        "KernelStack:           0 kB",
-        "PageTables:            0 kB",
-        "AnonHugePages:      2048 kB",
-    };
+    /**
+     * The same container on v1: its memory.stat has no kernel, slab or page-table keys, so those show 0 and
+     * MemAvailable has no reclaimable slab to add.
+     */
+    static final String[] V1_EXAMPLE_LINES = replaced(V2_EXAMPLE_LINES,
+            "MemAvailable:     200704 kB",
+            "Slab:                  0 kB",
+            "SReclaimable:          0 kB",
+            "SUnreclaim:            0 kB",
+            "KernelStack:           0 kB",
+            "PageTables:            0 kB");
 
-    @Test
-    void v1UsesTheTotalKeysOfMemoryStat() throws Exception {
-        v1Container(false);
-        assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
+    /** {@code lines} with each of {@code replacements} in place of the line with its label; asserts each label exists once. */
+    static String[] replaced(String[] lines, String... replacements) {
+        String[] out = lines.clone();
+        for (String r : replacements) {
+            String label = r.substring(0, r.indexOf(':') + 1);
+            int hits = 0;
+            for (int i = 0; i < out.length; i++) {
+                if (out[i].startsWith(label)) {
+                    out[i] = r;
+                    hits++;
+                }
+            }
+            assertEquals(1, hits, label);
+        }
+        return out;
     }
 
-    @Test
-    void hybridReadsTheV1MemoryController() throws Exception {
-        v1Container(true);
+    /** Hybrid hosts read the v1 memory controller as v1 hosts do. */
+    @ParameterizedTest
+    @EnumSource(value = CgroupLayout.Kind.class, names = {"V1", "HYBRID"})
+    void v1UsesTheTotalKeysOfMemoryStat(CgroupLayout.Kind layout) throws Exception {
+        v1Container(layout);
         assertEquals(hostWith(t.read("proc/meminfo"), V1_EXAMPLE_LINES), meminfo());
     }
 
     @Test
     void v1HugeLimitMeansNoLimit() throws Exception {
-        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        v1Container(CgroupLayout.Kind.V1).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         assertStarts(meminfo(), "MemTotal:       16318504 kB\nMemFree:        16216104 kB\n");
     }
 
     @Test
     void v1PodLevelLimit() throws Exception {
-        v1Container(false).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
+        v1Container(CgroupLayout.Kind.V1).memory.set("memory.limit_in_bytes", KernelFiles.V1_UNLIMITED + "\n");
         t.v1Cgroup(FixtureTree.V1_MEMORY, POD).set("memory.limit_in_bytes", "536870912\n");
         assertStarts(meminfo(), "MemTotal:         524288 kB\n");
     }
@@ -330,7 +289,7 @@ class MeminfoViewTest {
     @Test
     void v1SwapIsMemswMinusMemory() throws Exception {
         t.hostSwap(2097148, 2000000);
-        FixtureTree.V1Container c = v1Container(false);
+        FixtureTree.V1Container c = v1Container(CgroupLayout.Kind.V1);
         c.memory.set("memory.memsw.limit_in_bytes", "402653184\n");   // 384 MiB = 256 MiB + 128 MiB swap
         c.memory.set("memory.memsw.usage_in_bytes", "115343360\n");   // 110 MiB = 100 MiB + 10 MiB swapped
         assertHas(meminfo(), "\nSwapTotal:        131072 kB\nSwapFree:         120832 kB\n");
@@ -339,14 +298,14 @@ class MeminfoViewTest {
     @Test
     void v1UnlimitedMemswShowsHostSwap() throws Exception {
         t.hostSwap(2097148, 2000000);
-        v1Container(false);
+        v1Container(CgroupLayout.Kind.V1);
         assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
     }
 
     @Test
     void v1WithoutSwapAccountingShowsHostSwap() throws Exception {
         t.hostSwap(2097148, 2000000);
-        FixtureTree.V1Container c = v1Container(false);
+        FixtureTree.V1Container c = v1Container(CgroupLayout.Kind.V1);
         c.memory.remove("memory.memsw.limit_in_bytes").remove("memory.memsw.usage_in_bytes");
         assertHas(meminfo(), "\nSwapTotal:       2097148 kB\nSwapFree:        2097148 kB\n");
     }

@@ -1,21 +1,23 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
 import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 
 import static io.lxcfs.daemon.fixture.Asserts.assertHas;
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /proc/stat and /proc/uptime. Host uptime is 10000.00 s; containers start at 9000.00 s unless said. */
+@ExtendWith(FixtureHostExtension.class)
 class StatViewTest {
 
     static final String CTR = "/kubepods/pod11aa22bb/c0ffee";
@@ -26,23 +28,10 @@ class StatViewTest {
             KernelFiles.stat().indexOf("procs_running"));
     static final String HOST_SOFTIRQ = KernelFiles.stat().substring(KernelFiles.stat().indexOf("softirq "));
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-    ProcView view;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     CgroupNode v2(String cpuMax, long userUsec, long systemUsec) {
@@ -140,29 +129,21 @@ class StatViewTest {
         }
     }
 
-    @Test
-    void busyContainerShowsAlmostNoIdle() throws Exception {
-        // 1 CPU quota, used all of it for its 1000 s of life.
-        v2("100000 100000", 900_000_000, 100_000_000);
+    /**
+     * Busy: a 1 CPU quota used in full for its 1000 s of life shows almost no idle. Idle: no quota, no use, the
+     * capacity (4 CPUs x 1000 s) is idle. Over: usage above capacity never gives negative idle.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "busy | 100000 100000 | 900000000  | 100000000 | cpu  90000 0 10000 0 0 0 0 0 0 0\\ncpu0 90000 0 10000 0 0 0 0 0 0 0\\n | 1000.00 0.00",
+        "idle | max 100000    | 0          | 0         | cpu  0 0 0 400000 0 0 0 0 0 0\\ncpu0 0 0 0 100000 0 0 0 0 0 0\\n       | 1000.00 4000.00",
+        "over | 100000 100000 | 2000000000 | 0         | 'cpu  200000 0 0 0 '                                                        | 1000.00 0.00"})
+    void idleIsTheCapacityLeftOverTheContainersLife(String what, String cpuMax, long userUsec, long systemUsec,
+                                                     String statStart, String uptime) throws Exception {
+        v2(cpuMax, userUsec, systemUsec);
         String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  90000 0 10000 0 0 0 0 0 0 0\ncpu0 90000 0 10000 0 0 0 0 0 0 0\n"), s);
-        assertEquals("1000.00 0.00\n", render(ProcFile.UPTIME));
-    }
-
-    @Test
-    void idleContainerShowsCapacityAsIdle() throws Exception {
-        v2("max 100000", 0, 0);
-        String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  0 0 0 400000 0 0 0 0 0 0\ncpu0 0 0 0 100000 0 0 0 0 0 0\n"), s);
-        assertEquals("1000.00 4000.00\n", render(ProcFile.UPTIME));
-    }
-
-    @Test
-    void usageAboveCapacityNeverGivesNegativeIdle() throws Exception {
-        v2("100000 100000", 2_000_000_000, 0);
-        String s = render(ProcFile.STAT);
-        assertTrue(s.startsWith("cpu  200000 0 0 0 "), s);
-        assertEquals("1000.00 0.00\n", render(ProcFile.UPTIME));
+        assertTrue(s.startsWith(statStart.replace("\\n", "\n")), s);
+        assertEquals(uptime + "\n", render(ProcFile.UPTIME));
     }
 
     @Test
@@ -213,15 +194,13 @@ class StatViewTest {
 
     @Test
     void v1UsageAllFoldsHostCpusOutsideTheViewPreservingTotals() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "200000\n");
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {1_000_000_000L, 500_000_000L},
             {2_000_000_000L, 1_000_000_000L},
             {3_000_000_000L, 0},
             {4_000_000_000L, 2_000_000_000L}}));
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         // Host CPU 2 folds onto cpu0, CPU 3 onto cpu1: 100+300 / 50 and 200+400 / 100+200 ticks.
         // Capacity: 2 CPUs over 1000 s = 100000 ticks each.
@@ -234,12 +213,10 @@ class StatViewTest {
 
     @Test
     void v1CpusetMapsHostCpusToTheirViewIndex() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpuset.set("cpuset.cpus", "2-3\n");
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {0, 0}, {0, 0}, {3_000_000_000L, 10_000_000L}, {4_000_000_000L, 20_000_000L}}));
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  700 0 3 199297 0 0 0 0 0 0\n"
                 + "cpu0 300 0 1 99699 0 0 0 0 0 0\n"
@@ -248,11 +225,9 @@ class StatViewTest {
 
     @Test
     void v1WithoutUsageAllUsesCpuacctStat() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.cpu.set("cpu.cfs_quota_us", "200000\n");
         c.cpuacct.remove("cpuacct.usage_all").set("cpuacct.stat", "user 301\nsystem 99\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  301 0 99 199600 0 0 0 0 0 0\n"
                 + "cpu0 151 0 50 99799 0 0 0 0 0 0\n"
@@ -261,12 +236,10 @@ class StatViewTest {
 
     @Test
     void hybridStatAndProcsCounts() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.cpuacct.threads(PID, PID + 1);
         c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
             {1_000_000_000L, 0}, {1_000_000_000L, 0}, {1_000_000_000L, 0}, {1_000_000_000L, 0}}));
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         t.thread(PID + 1, 'D');
         String s = render(ProcFile.STAT);
         assertTrue(s.startsWith("cpu  400 0 0 399600 0 0 0 0 0 0\ncpu0 100 0 0 99900 0 0 0 0 0 0\n"), s);
@@ -318,7 +291,7 @@ class StatViewTest {
         t.process(PID, FixtureTree.cgroupV2(CTR), 999_000, 1);
         // A new container (new view) after a restart: uptime restarts; idle may not go back within one
         // container's life, so use a fresh daemon view as a new container cgroup would get.
-        view = null;
+        t.restartDaemon();
         assertEquals("10.00 40.00\n", render(ProcFile.UPTIME));
     }
 

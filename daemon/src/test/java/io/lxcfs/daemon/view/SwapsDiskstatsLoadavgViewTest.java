@@ -1,47 +1,31 @@
 package io.lxcfs.daemon.view;
 
+import io.lxcfs.daemon.cgroup.CgroupLayout;
 import io.lxcfs.daemon.fixture.CgroupNode;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
-
-import static io.lxcfs.daemon.fixture.FixtureTree.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /proc/swaps, /proc/diskstats and /proc/loadavg through the whole view. */
+@ExtendWith(FixtureHostExtension.class)
 class SwapsDiskstatsLoadavgViewTest {
 
     static final String CTR = "/kubepods/besteffort/pod99/ctr1";
     static final long PID = 3100;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-    ProcView view;
-
-    @BeforeEach
-    void setUp() {
-        t = new FixtureTree(tmp);
-    }
 
     String render(ProcFile f) throws Exception {
-        if (view == null) {
-            view = t.view();
-        }
-        RenderResult r = view.render(f, PID);
-        assertEquals(RenderResult.Source.CONTAINER, r.source(), () -> f + " fell back: " + r.fallbackReason());
-        return text(r);
+        return t.containerFile(f, PID);
     }
 
     CgroupNode v2() {
-        t.v2();
-        CgroupNode c = t.v2Cgroup(CTR).procs(PID).threads(PID)
+        CgroupNode c = t.v2Process(CTR, PID)
                 .set("memory.max", "268435456\n").set("memory.current", "104857600\n");
-        t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
         return c;
     }
 
@@ -93,11 +77,9 @@ class SwapsDiskstatsLoadavgViewTest {
     @Test
     void v1SwapsFromMemsw() throws Exception {
         t.hostSwap(2097148, 2097148);
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.memory.set("memory.limit_in_bytes", "268435456\n").set("memory.usage_in_bytes", "104857600\n")
                 .set("memory.memsw.limit_in_bytes", "402653184\n").set("memory.memsw.usage_in_bytes", "115343360\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals(HEADER + "none                                    virtual\t\t131072\t\t10240\t\t0\n",
                 render(ProcFile.SWAPS));
     }
@@ -148,8 +130,7 @@ class SwapsDiskstatsLoadavgViewTest {
 
     @Test
     void diskstatsFromV1ThrottleFiles() throws Exception {
-        t.v1();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.V1, CTR, PID);
         c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 1048576\n8:0 Write 2097152\n"
                 + "8:0 Sync 3145728\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 3145728\n"
                 + "259:0 Read 0\n259:0 Write 8192\n259:0 Sync 8192\n259:0 Async 0\n259:0 Discard 0\n"
@@ -158,18 +139,15 @@ class SwapsDiskstatsLoadavgViewTest {
                 + "8:0 Async 0\n8:0 Discard 0\n8:0 Total 30\n"
                 + "259:0 Read 0\n259:0 Write 2\n259:0 Sync 2\n259:0 Async 0\n259:0 Discard 0\n259:0 Total 2\n"
                 + "Total 32\n");
-        t.process(PID, FixtureTree.cgroupV1(CTR), 900_000, 1);
         assertEquals("   8       0 sda 10 0 2048 0 20 0 4096 0 0 0 0 0 0 0 0 0 0\n"
                 + " 259       0 nvme0n1 0 0 0 0 2 0 16 0 0 0 0 0 0 0 0 0 0\n", render(ProcFile.DISKSTATS));
     }
 
     @Test
     void diskstatsOnHybridUsesV1Blkio() throws Exception {
-        t.hybrid();
-        FixtureTree.V1Container c = t.v1Container(CTR).procs(PID);
+        FixtureTree.V1Container c = t.v1Process(CgroupLayout.Kind.HYBRID, CTR, PID);
         c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 512\n8:0 Write 0\n8:0 Total 512\nTotal 512\n");
         c.blkio.set("blkio.throttle.io_serviced_recursive", "8:0 Read 1\n8:0 Write 0\n8:0 Total 1\nTotal 1\n");
-        t.process(PID, FixtureTree.cgroupHybrid(CTR), 900_000, 1);
         assertEquals("   8       0 sda 1 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", render(ProcFile.DISKSTATS));
     }
 
@@ -183,7 +161,7 @@ class SwapsDiskstatsLoadavgViewTest {
         // 4 active (3 R + 1 D), first sample on first read: 656/136/44 in fixed point. "running" also counts
         // the reader (PID): it is blocked in our FUSE read, where the kernel's file would see it running.
         assertEquals("0.32 0.07 0.02 4/6 42\n", render(ProcFile.LOADAVG));
-        assertEquals(1, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
     }
 
     @Test
@@ -192,7 +170,7 @@ class SwapsDiskstatsLoadavgViewTest {
         t.thread(PID + 1, 'R').thread(PID + 2, 'R');
         render(ProcFile.LOADAVG); // first sample
         for (int i = 0; i < 11; i++) {
-            view.tracker().sampleAll();
+            t.daemonView().tracker().sampleAll();
         }
         // 12 samples (1 minute) at 2 active threads: 2595/750/261, as kernel/sched/loadavg.c computes.
         assertTrue(render(ProcFile.LOADAVG).startsWith("1.27 0.37 0.13 3/3 "));
@@ -212,24 +190,18 @@ class SwapsDiskstatsLoadavgViewTest {
     void containerIsForgottenWhenItsCgroupIsGone() throws Exception {
         v2();
         render(ProcFile.LOADAVG);
-        assertEquals(1, view.tracker().size());
-        deleteTree(t.root().resolve("sys/fs/cgroup" + CTR));
-        view.tracker().sampleAll();
-        assertEquals(0, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
+        t.delete("sys/fs/cgroup" + CTR);
+        t.daemonView().tracker().sampleAll();
+        assertEquals(0, t.daemonView().tracker().size());
     }
 
     @Test
     void anyFileReadStartsTracking() throws Exception {
         v2();
         render(ProcFile.MEMINFO);
-        assertEquals(1, view.tracker().size());
+        assertEquals(1, t.daemonView().tracker().size());
         render(ProcFile.CPUINFO);
-        assertEquals(1, view.tracker().size());
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        try (var s = java.nio.file.Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        }
+        assertEquals(1, t.daemonView().tracker().size());
     }
 }

@@ -1,15 +1,11 @@
 package io.lxcfs.daemon.view;
 
-import io.lxcfs.daemon.cgroup.CgroupResolver;
-import io.lxcfs.daemon.cgroup.FileSource;
-import io.lxcfs.daemon.cgroup.TaskReader;
+import io.lxcfs.daemon.fixture.FixtureHostExtension;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import io.lxcfs.daemon.loadavg.ContainerTracker;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.lxcfs.daemon.fixture.FixtureTree.text;
@@ -17,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The short-lived input cache: what it may reuse, for how long, and never across containers. */
+@ExtendWith(FixtureHostExtension.class)
 class ViewCacheTest {
 
     static final String A = "/kubepods/burstable/podA/ctrA";
@@ -25,25 +22,19 @@ class ViewCacheTest {
     static final long PID_B = 4200;
     static final long TTL = 100_000_000L;
 
-    @TempDir
-    Path tmp;
     FixtureTree t;
-    AtomicLong now = new AtomicLong(1_000_000_000L);
-    ViewCache cache;
+    final AtomicLong now = new AtomicLong(1_000_000_000L);
+    final ViewCache cache = new ViewCache(TTL, now::get);
     ProcView view;
 
     @BeforeEach
     void setUp() {
-        t = new FixtureTree(tmp);
         t.v2();
         t.v2Cgroup(A).procs(PID_A).threads(PID_A).set("memory.max", "268435456\n").set("memory.current", "0\n");
         t.v2Cgroup(B).procs(PID_B).threads(PID_B).set("memory.max", "134217728\n").set("memory.current", "0\n");
         t.process(PID_A, FixtureTree.cgroupV2(A), 900_000, 1);
         t.process(PID_B, FixtureTree.cgroupV2(B), 900_000, 1);
-        cache = new ViewCache(TTL, now::get);
-        FileSource fs = t.fs();
-        view = new ProcView(fs, t.proc, t.sys, new CgroupResolver(fs, t.proc, t.layout()),
-                new ContainerTracker(fs, new TaskReader(fs, t.proc)), cache);
+        view = t.view(t.layout(), cache);
     }
 
     String render(ProcFile f, long pid) throws Exception {
@@ -136,7 +127,10 @@ class ViewCacheTest {
     @Test
     void disabledCacheReadsEveryTime() throws Exception {
         ViewCache off = ViewCache.disabled();
-        assertEquals(null, off.snapshot("k"));
+        ViewCache.Snapshot first = off.snapshot("k");
+        first.set(0, "kept for this read only");
+        assertEquals(null, off.snapshot("k").get(0), "a disabled cache keeps nothing across reads");
+        assertEquals(0, off.containers());
         off.putHost(ProcFile.STAT, "x");
         assertEquals(null, off.host(ProcFile.STAT));
     }

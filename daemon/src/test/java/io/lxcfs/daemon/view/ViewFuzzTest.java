@@ -1,22 +1,18 @@
 package io.lxcfs.daemon.view;
 
 import io.lxcfs.daemon.cgroup.CgroupLayout;
+import io.lxcfs.daemon.fixture.CgroupNode;
 import io.lxcfs.daemon.fixture.FixtureTree;
-import io.lxcfs.daemon.fixture.KernelFiles;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,44 +47,17 @@ class ViewFuzzTest {
         SHAPES.put(ProcFile.CPUINFO, Pattern.compile("processor\t: 0\n(?s).*"));
     }
 
-    @TempDir
-    Path tmp;
-
-    FixtureTree build(CgroupLayout.Kind kind) {
-        FixtureTree t = new FixtureTree(tmp);
-        long[] tids = {PID, PID + 1, PID + 2, PID + 3};
+    static FixtureTree build(CgroupLayout.Kind kind) {
+        FixtureTree t = FixtureTree.inMemory().withLayout(kind);
+        CgroupNode memory = t.exampleContainer(CTR, new long[] {PID, PID + 3}, new long[] {PID, PID + 1, PID + 2, PID + 3});
         if (kind == CgroupLayout.Kind.V2) {
-            t.v2();
-            t.v2Cgroup(CTR).procs(PID, PID + 3).threads(tids)
-                    .set("memory.max", "536870912\n").set("memory.current", "134217728\n")
-                    .set("memory.swap.max", "104857600\n").set("memory.swap.current", "1048576\n")
-                    .set("memory.stat", KernelFiles.memoryStatV2(Map.of("file", 33554432L, "anon", 100663296L)))
-                    .set("cpu.max", "150000 100000\n")
-                    .set("cpu.stat", KernelFiles.cpuStatV2(50_000_000, 40_000_000, 10_000_000))
-                    .set("io.stat", "8:0 rbytes=1048576 wbytes=0 rios=16 wios=0 dbytes=0 dios=0\n");
-            t.process(PID, FixtureTree.cgroupV2(CTR), 900_000, 1);
+            memory.set("memory.swap.max", "104857600\n").set("memory.swap.current", "1048576\n");
         } else {
-            if (kind == CgroupLayout.Kind.V1) {
-                t.v1();
-            } else {
-                t.hybrid();
-            }
-            FixtureTree.V1Container c = t.v1Container(CTR).procs(PID, PID + 3);
-            c.cpuacct.threads(tids);
-            c.memory.set("memory.limit_in_bytes", "536870912\n").set("memory.usage_in_bytes", "134217728\n")
-                    .set("memory.memsw.limit_in_bytes", "641728512\n").set("memory.memsw.usage_in_bytes", "135266304\n")
-                    .set("memory.stat", KernelFiles.memoryStatV1(Map.of("total_cache", 33554432L, "total_rss", 100663296L)));
-            c.cpu.set("cpu.cfs_quota_us", "150000\n");
-            c.cpuacct.set("cpuacct.usage_all", KernelFiles.usageAll(new long[][] {
-                {20_000_000_000L, 5_000_000_000L}, {20_000_000_000L, 5_000_000_000L}, {0, 0}, {0, 0}}));
-            c.blkio.set("blkio.throttle.io_service_bytes_recursive", "8:0 Read 1048576\n8:0 Write 0\n8:0 Total 1048576\nTotal 1048576\n");
-            c.blkio.set("blkio.throttle.io_serviced_recursive", "8:0 Read 16\n8:0 Write 0\n8:0 Total 16\nTotal 16\n");
-            t.process(PID, kind == CgroupLayout.Kind.V1 ? FixtureTree.cgroupV1(CTR) : FixtureTree.cgroupHybrid(CTR), 900_000, 1);
+            memory.set("memory.memsw.limit_in_bytes", "641728512\n").set("memory.memsw.usage_in_bytes", "135266304\n");
         }
         t.hostSwap(2097148, 1048574);
         t.thread(PID + 1, 'R').thread(PID + 2, 'D');
-        t.process(PID + 3, kind == CgroupLayout.Kind.V2 ? FixtureTree.cgroupV2(CTR)
-                : kind == CgroupLayout.Kind.V1 ? FixtureTree.cgroupV1(CTR) : FixtureTree.cgroupHybrid(CTR), 950_000, 7);
+        t.process(PID + 3, FixtureTree.cgroupFile(kind, CTR), 950_000, 7);
         return t;
     }
 
@@ -100,10 +69,7 @@ class ViewFuzzTest {
         for (ProcFile f : ProcFile.values()) {
             assertEquals(RenderResult.Source.CONTAINER, view.render(f, PID).source(), f + " before fuzzing");
         }
-        List<Path> inputs;
-        try (Stream<Path> s = Files.walk(t.root())) {
-            inputs = s.filter(Files::isRegularFile).toList();
-        }
+        List<String> inputs = t.files();
         Integer only = Integer.getInteger("lxcfs.fuzz.case");
         long start = System.currentTimeMillis();
         int cases = 0;
@@ -115,17 +81,17 @@ class ViewFuzzTest {
                 break;
             }
             Random rnd = new Random(SEED + i);
-            Map<Path, byte[]> saved = new java.util.HashMap<>();
+            Map<String, String> saved = new java.util.HashMap<>();
             List<String> what = new ArrayList<>();
             for (int m = 1 + rnd.nextInt(3); m > 0; m--) {
-                Path p = inputs.get(rnd.nextInt(inputs.size()));
-                if (!Files.exists(p)) {
+                String p = inputs.get(rnd.nextInt(inputs.size()));
+                if (!t.exists(p)) {
                     continue; // removed by this case already
                 }
                 if (!saved.containsKey(p)) {
-                    saved.put(p, Files.readAllBytes(p));
+                    saved.put(p, t.read(p));
                 }
-                what.add(t.root().relativize(p) + ": " + mutate(p, rnd, !isHostFile(t, p)));
+                what.add(p + ": " + mutate(t, p, rnd, !isHostFile(p)));
             }
             try {
                 for (ProcFile f : ProcFile.values()) {
@@ -148,7 +114,7 @@ class ViewFuzzTest {
                                 String.valueOf(r.fallbackReason()));
                         continue;
                     }
-                    boolean hostInputMutated = saved.keySet().stream().anyMatch(p -> isHostFile(t, p));
+                    boolean hostInputMutated = saved.keySet().stream().anyMatch(ViewFuzzTest::isHostFile);
                     // Copied host lines may carry the host file's own damage; the container's own shape must hold.
                     if (!hostInputMutated || f == ProcFile.LOADAVG || f == ProcFile.UPTIME) {
                         assertTrue(SHAPES.get(f).matcher(text).matches(), f + " is not well formed:\n" + text);
@@ -161,9 +127,7 @@ class ViewFuzzTest {
                 fail(kind + " case " + i + " (seed " + SEED + ", replay with -Dlxcfs.fuzz.case=" + i + "): " + what
                         + "\n" + e.getMessage(), e);
             } finally {
-                for (Map.Entry<Path, byte[]> e : saved.entrySet()) {
-                    Files.write(e.getKey(), e.getValue());
-                }
+                saved.forEach(t::file);
             }
             cases++;
         }
@@ -175,16 +139,16 @@ class ViewFuzzTest {
     }
 
     /** The host's own /proc and /sys files (what a fallback serves), as opposed to cgroup and per-process files. */
-    static boolean isHostFile(FixtureTree t, Path p) {
-        return p.getParent().equals(t.root().resolve("proc")) || p.startsWith(t.root().resolve("sys/devices"));
+    static boolean isHostFile(String rel) {
+        return rel.startsWith("proc/") && rel.indexOf('/', "proc/".length()) < 0 || rel.startsWith("sys/devices/");
     }
 
     /**
      * Mutates the file in place; returns what was done. Host files are not removed: when even the host's file cannot
      * be read, render throws by contract (the FUSE layer answers EIO).
      */
-    static String mutate(Path p, Random rnd, boolean removable) throws Exception {
-        String s = Files.readString(p, StandardCharsets.ISO_8859_1);
+    static String mutate(FixtureTree t, String rel, Random rnd, boolean removable) {
+        String s = t.read(rel);
         String out;
         String what;
         switch (rnd.nextInt(11)) {
@@ -240,7 +204,7 @@ class ViewFuzzTest {
             }
             case 8 -> {
                 if (removable) {
-                    Files.delete(p);
+                    t.delete(rel);
                     return "removed";
                 }
                 out = "";
@@ -255,7 +219,7 @@ class ViewFuzzTest {
                 what = "line ends";
             }
         }
-        Files.writeString(p, out, StandardCharsets.ISO_8859_1);
+        t.file(rel, out);
         return what;
     }
 

@@ -1,0 +1,48 @@
+package io.lxcfs.daemon.loadavg;
+
+import io.lxcfs.daemon.cgroup.CgroupDir;
+import io.lxcfs.daemon.cgroup.TaskReader.ProcessStart;
+
+/**
+ * What the daemon remembers about one container between reads: its load average (sampled every 5 s by
+ * {@link ContainerTracker}), the last /proc/stat counters the view showed it (so they never go backwards)
+ * and its oldest process as last found (so uptime costs one stat read while that process lives).
+ * Fields are guarded by the object's own lock where they change together.
+ */
+public final class ContainerState {
+
+    private final CgroupDir taskDir;
+    private final LoadAverage load = new LoadAverage();
+    private Object lastStat;
+    private ProcessStart oldestProcess;
+
+    ContainerState(CgroupDir taskDir) {
+        this.taskDir = taskDir;
+    }
+
+    public CgroupDir taskDir() {
+        return taskDir;
+    }
+
+    public LoadAverage load() {
+        return load;
+    }
+
+    /** Last /proc/stat counters shown to this container (opaque here: the view's type, which this package cannot name). */
+    public synchronized <T> T lastStat(Class<T> type) {
+        return type.isInstance(lastStat) ? type.cast(lastStat) : null;
+    }
+
+    public synchronized void lastStat(Object value) {
+        lastStat = value;
+    }
+
+    /** The container's oldest process as last found, or null. */
+    public synchronized ProcessStart oldestProcess() {
+        return oldestProcess;
+    }
+
+    public synchronized void oldestProcess(ProcessStart oldest) {
+        oldestProcess = oldest;
+    }
+}
