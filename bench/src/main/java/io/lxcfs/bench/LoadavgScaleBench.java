@@ -55,13 +55,16 @@ public final class LoadavgScaleBench {
         int containers = Integer.getInteger("lxcfs.scale.containers", DEFAULT_CONTAINERS);
         int threads = Integer.getInteger("lxcfs.scale.threads", DEFAULT_THREADS);
         int window = Integer.getInteger("lxcfs.scale.window-seconds", 60);
+        // > 0: one thread per container wakes every wake-ms ms, so every container's CPU usage moves (no idle skip).
+        int wakeMs = Integer.getInteger("lxcfs.scale.wake-ms", 0);
         boolean raisePidMax = Boolean.parseBoolean(System.getProperty("lxcfs.scale.raise-pid-max", "true"));
         Path load = Path.of(System.getProperty("lxcfs.scale.load", RepoLayout.root().resolve("bench/target/loadavg-scale-load").toString()));
         int perContainer = Math.max(1, threads / containers);
         threads = perContainer * containers;
 
-        System.out.printf("== Load average at scale: %d containers x %d threads = %d threads; %d s window ==%n",
-                containers, perContainer, threads, window);
+        System.out.printf("== Load average at scale: %d containers x %d threads = %d threads; %d s window; %s ==%n",
+                containers, perContainer, threads, window,
+                wakeMs > 0 ? "one thread per container wakes every " + wakeMs + " ms" : "all threads sleep");
         String loadAtStart = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, /proc/loadavg at the start " + loadAtStart);
         Thread hook = new Thread(this::cleanUp, "scale-bench-cleanup");
@@ -83,7 +86,7 @@ public final class LoadavgScaleBench {
             ScaleContainers cgroups = ScaleContainers.create(containers);
             cleanup.push(cgroups);
             System.out.println("  pids.max: " + cgroups.pidsLimits(perContainer));
-            LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, daemon.mountPath().resolve("proc/loadavg"));
+            LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, daemon.mountPath().resolve("proc/loadavg"), wakeMs);
             cleanup.push(generator);
             long inCgroups = cgroups.threads();
             System.out.printf("load: %s in %.1f s; threads in the containers' cgroups (pids.current): %d%n",
