@@ -55,12 +55,14 @@ public final class ContainerTracker {
      * One sample. The per-thread {@code stat} reads (the kernel's open and read of one file per thread: nearly all
      * of a pass's cost) are skipped for a container that cannot have changed since the last pass: it had no thread
      * in R or D then, its CPU usage counter has not moved, and its task list is the same. Its active count is then
-     * still 0. Why: a sleeping or stopped thread enters D only by running into it, and one that is woken must
-     * run to leave R again; any running moves the counter (v1 in ns, v2 in µs; a wake-up, run and sleep costs
-     * more than a µs). A thread that arrives or leaves without running (moved between cgroups, or reaped) changes
-     * the task list. The one case missed: a thread woken (R) but given no CPU at all since the last pass, a
-     * runnable thread starved for the whole 5 s; its container shows 0 for that sample. Any failure reading the
-     * counter or the list falls back to the full read.
+     * still 0. Why: a sleeping or stopped thread enters D only by running into it, and a thread now in R has either
+     * run since it was woken or not (the case missed, below); any running moves the counter (v1 in ns; v2 in µs,
+     * which a wake-up, run and sleep exceeds). A thread that arrives or leaves without running (moved between cgroups, or reaped) changes
+     * the task list. A D thread can leave D without running, so a container with an R or D thread is read in full.
+     * The one case missed: a thread woken since the last pass (R) that has not had a CPU yet when this pass looks,
+     * from a moment on the run queue up to a runnable thread starved for the whole 5 s; its container samples 0
+     * instead of 1 this once (docs/benchmarks.md, "Load average at scale"). Any failure reading the counter or the
+     * list falls back to the full read.
      *
      * @return false when the container's cgroup no longer exists
      */
