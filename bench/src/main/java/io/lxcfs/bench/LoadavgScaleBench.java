@@ -5,6 +5,7 @@ import io.lxcfs.bench.scale.KernelLimits;
 import io.lxcfs.bench.scale.LoadGenerator;
 import io.lxcfs.bench.scale.ScaleContainers;
 import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.ReferenceLxcfs;
 import io.lxcfs.testing.RepoLayout;
 import io.lxcfs.testing.TestFiles;
 
@@ -77,6 +78,10 @@ public final class LoadavgScaleBench {
 
             Path mount = Files.createTempDirectory("lxcfs-scale-mnt-");
             cleanup.push(() -> TestFiles.deleteTree(mount));
+            if (System.getProperty("lxcfs.scale.server", "daemon").equals("reference")) {
+                runReference(mount, load, containers, perContainer, window, wakeMs);
+                return;
+            }
             // Without the keeper the start script execs the JVM: the daemon's pid is the JVM whose CPU is measured.
             DaemonProcess daemon = DaemonProcess.start(mount, Map.of("LXCFS_KEEPER", "off"));
             cleanup.push(daemon);
@@ -118,6 +123,35 @@ public final class LoadavgScaleBench {
                 // SIGTERM/SIGINT: the hook has cleaned up (or is doing so) already
             }
         }
+    }
+
+    /**
+     * The same load against the reference LXCFS ({@code -Dlxcfs.scale.server=reference}): its load-average thread
+     * makes the same kind of per-thread reads for every cgroup read once. It exports no pass count, so the window
+     * opens after a fixed warm-up of two periods, and its CPU is the whole process's (nothing else reads it then).
+     */
+    void runReference(Path mount, Path load, int containers, int perContainer, int window, int wakeMs) throws Exception {
+        ReferenceLxcfs lxcfs = ReferenceLxcfs.start(mount);
+        cleanup.push(lxcfs);
+        System.out.println("reference lxcfs pid " + lxcfs.pid() + " serving " + mount);
+        ScaleContainers cgroups = ScaleContainers.create(containers);
+        cleanup.push(cgroups);
+        LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, mount.resolve("proc/loadavg"), wakeMs);
+        cleanup.push(generator);
+        System.out.println("load: " + generator.ready() + "; pids.current " + cgroups.threads());
+        Thread.sleep((long) (2 * PERIOD_S * 1000));
+        String loadStart = Files.readString(Path.of("/proc/loadavg")).trim();
+        long t0 = System.nanoTime();
+        long ticks0 = JvmThreads.cpuTicks(lxcfs.pid());
+        Thread.sleep(window * 1000L);
+        long ticks = JvmThreads.cpuTicks(lxcfs.pid()) - ticks0;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double pct = ticks / seconds; // ticks are 1/100 s: ticks / s = % of one core
+        System.out.printf("%nReference LXCFS at scale%n  containers %d, threads %d, window %.1f s%n"
+                        + "  lxcfs process CPU     %.2f %% of one core (%.0f ms per 5 s)%n"
+                        + "  machine               /proc/loadavg at window start %s, end %s%n",
+                containers, (long) containers * perContainer, seconds, pct, pct * 50,
+                loadStart, Files.readString(Path.of("/proc/loadavg")).trim());
     }
 
     /** One window: passes, their durations and completion times, CPU of the sampler thread and of the JVM. */
