@@ -27,7 +27,7 @@ public final class TaskReader {
     /**
      * The tids of the cgroup and its descendants as their {@code tasks} (v2: {@code cgroup.threads}) files list
      * them, one after the other: one read per cgroup, no per-thread read. Equal lists mean the same threads in the
-     * same cgroups (the kernel lists a cgroup's tasks in a stable order). The cgroup's own file must be readable;
+     * same cgroups; a list that differs only in order (v2 lists in no promised order) just fails to compare equal. The cgroup's own file must be readable;
      * a child that vanishes meanwhile is left out.
      */
     public String taskList(CgroupDir dir) throws IOException {
