@@ -3,14 +3,16 @@
  * in its own cgroup with T sleeping threads, each of which has read a view file once (the daemon tracks a
  * container from its first read).
  *
- *   loadavg-scale-load <threads-per-container> <view-file> <containers-file>
+ *   loadavg-scale-load <threads-per-container> <view-file> <containers-file> [<wake-ms>]
  *
  * <containers-file> has one line per container: the cgroup directories it joins (one per v1 controller, or its
  * one v2 directory), separated by spaces. Each container starts threads-per-container - 1 threads on small stacks that sleep in pause(), reads <view-file>, reports,
  * and sleeps. The parent prints "ready containers=<n> threads=<n> failed=<n> <first error>" once every container
  * has reported, then waits for its stdin to end (the bench closing it, or dying): it then SIGKILLs every
  * container, reaps them and prints "stopped". A container dies with the parent (PR_SET_PDEATHSIG), so nothing
- * outlives a killed bench.
+ * outlives a killed bench. With <wake-ms> > 0 each container's first thread, instead of pause(), wakes every
+ * <wake-ms> ms and sleeps again: a little CPU that moves the container's usage counter, as a busy container's would
+ * (so the daemon cannot skip it as idle).
  *
  *   loadavg-scale-load --floor <containers-file>
  *
@@ -32,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Sleeping threads touch a page or two of stack: 64 KiB of address space each, a few KiB resident. */
@@ -71,7 +74,7 @@ static int write_file(const char *path, const char *text) {
     return err;
 }
 
-static void container(int index, int threads, const char *view, char *dirs, int report_fd, pid_t parent) {
+static void container(int index, int threads, const char *view, char *dirs, int report_fd, pid_t parent, int wake_ms) {
     char buf[4096];
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
         _exit(2); /* the parent is gone already */
@@ -111,8 +114,13 @@ static void container(int index, int threads, const char *view, char *dirs, int 
     close(fd);
     send_report(report_fd, 0, "");
     close(report_fd);
+    struct timespec nap = {wake_ms / 1000, (long) (wake_ms % 1000) * 1000000L};
     for (;;) {
-        pause();
+        if (wake_ms > 0) {
+            nanosleep(&nap, NULL);
+        } else {
+            pause();
+        }
     }
 }
 
@@ -231,13 +239,14 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--floor") == 0) {
         return floor_mode(argv[2]);
     }
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s <threads-per-container> <view-file> <containers-file> | --floor <containers-file>\n",
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s <threads-per-container> <view-file> <containers-file> [<wake-ms>] | --floor <containers-file>\n",
                 argv[0]);
         return 64;
     }
     int threads = atoi(argv[1]);
     const char *view = argv[2];
+    int wake_ms = argc == 5 ? atoi(argv[4]) : 0;
     FILE *list = fopen(argv[3], "r");
     if (threads <= 0 || list == NULL) {
         fprintf(stderr, "threads must be positive and %s readable\n", argv[3]);
@@ -269,7 +278,7 @@ int main(int argc, char **argv) {
         pid_t pid = fork();
         if (pid == 0) {
             close(pipefd[0]);
-            container(i, threads, view, lines[i], pipefd[1], self);
+            container(i, threads, view, lines[i], pipefd[1], self, wake_ms);
         }
         if (pid < 0) {
             snprintf(first_error, sizeof first_error, "fork of container %d: %s", i, strerror(errno));

@@ -5,6 +5,7 @@ import io.lxcfs.bench.scale.KernelLimits;
 import io.lxcfs.bench.scale.LoadGenerator;
 import io.lxcfs.bench.scale.ScaleContainers;
 import io.lxcfs.testing.DaemonProcess;
+import io.lxcfs.testing.ReferenceLxcfs;
 import io.lxcfs.testing.RepoLayout;
 import io.lxcfs.testing.TestFiles;
 
@@ -55,13 +56,16 @@ public final class LoadavgScaleBench {
         int containers = Integer.getInteger("lxcfs.scale.containers", DEFAULT_CONTAINERS);
         int threads = Integer.getInteger("lxcfs.scale.threads", DEFAULT_THREADS);
         int window = Integer.getInteger("lxcfs.scale.window-seconds", 60);
+        // > 0: one thread per container wakes every wake-ms ms, so every container's CPU usage moves (no idle skip).
+        int wakeMs = Integer.getInteger("lxcfs.scale.wake-ms", 0);
         boolean raisePidMax = Boolean.parseBoolean(System.getProperty("lxcfs.scale.raise-pid-max", "true"));
         Path load = Path.of(System.getProperty("lxcfs.scale.load", RepoLayout.root().resolve("bench/target/loadavg-scale-load").toString()));
         int perContainer = Math.max(1, threads / containers);
         threads = perContainer * containers;
 
-        System.out.printf("== Load average at scale: %d containers x %d threads = %d threads; %d s window ==%n",
-                containers, perContainer, threads, window);
+        System.out.printf("== Load average at scale: %d containers x %d threads = %d threads; %d s window; %s ==%n",
+                containers, perContainer, threads, window,
+                wakeMs > 0 ? "one thread per container wakes every " + wakeMs + " ms" : "all threads sleep");
         String loadAtStart = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, /proc/loadavg at the start " + loadAtStart);
         Thread hook = new Thread(this::cleanUp, "scale-bench-cleanup");
@@ -74,6 +78,10 @@ public final class LoadavgScaleBench {
 
             Path mount = Files.createTempDirectory("lxcfs-scale-mnt-");
             cleanup.push(() -> TestFiles.deleteTree(mount));
+            if (System.getProperty("lxcfs.scale.server", "daemon").equals("reference")) {
+                runReference(mount, load, containers, perContainer, window, wakeMs);
+                return;
+            }
             // Without the keeper the start script execs the JVM: the daemon's pid is the JVM whose CPU is measured.
             DaemonProcess daemon = DaemonProcess.start(mount, Map.of("LXCFS_KEEPER", "off"));
             cleanup.push(daemon);
@@ -83,7 +91,7 @@ public final class LoadavgScaleBench {
             ScaleContainers cgroups = ScaleContainers.create(containers);
             cleanup.push(cgroups);
             System.out.println("  pids.max: " + cgroups.pidsLimits(perContainer));
-            LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, daemon.mountPath().resolve("proc/loadavg"));
+            LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, daemon.mountPath().resolve("proc/loadavg"), wakeMs);
             cleanup.push(generator);
             long inCgroups = cgroups.threads();
             System.out.printf("load: %s in %.1f s; threads in the containers' cgroups (pids.current): %d%n",
@@ -115,6 +123,35 @@ public final class LoadavgScaleBench {
                 // SIGTERM/SIGINT: the hook has cleaned up (or is doing so) already
             }
         }
+    }
+
+    /**
+     * The same load against the reference LXCFS ({@code -Dlxcfs.scale.server=reference}): its load-average thread
+     * makes the same kind of per-thread reads for every cgroup read once. It exports no pass count, so the window
+     * opens after a fixed warm-up of two periods, and its CPU is the whole process's (nothing else reads it then).
+     */
+    void runReference(Path mount, Path load, int containers, int perContainer, int window, int wakeMs) throws Exception {
+        ReferenceLxcfs lxcfs = ReferenceLxcfs.start(mount);
+        cleanup.push(lxcfs);
+        System.out.println("reference lxcfs pid " + lxcfs.pid() + " serving " + mount);
+        ScaleContainers cgroups = ScaleContainers.create(containers);
+        cleanup.push(cgroups);
+        LoadGenerator generator = LoadGenerator.start(load, cgroups, perContainer, mount.resolve("proc/loadavg"), wakeMs);
+        cleanup.push(generator);
+        System.out.println("load: " + generator.ready() + "; pids.current " + cgroups.threads());
+        Thread.sleep((long) (2 * PERIOD_S * 1000));
+        String loadStart = Files.readString(Path.of("/proc/loadavg")).trim();
+        long t0 = System.nanoTime();
+        long ticks0 = JvmThreads.cpuTicks(lxcfs.pid());
+        Thread.sleep(window * 1000L);
+        long ticks = JvmThreads.cpuTicks(lxcfs.pid()) - ticks0;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double pct = ticks / seconds; // ticks are 1/100 s: ticks / s = % of one core
+        System.out.printf("%nReference LXCFS at scale%n  containers %d, threads %d, window %.1f s%n"
+                        + "  lxcfs process CPU     %.2f %% of one core (%.0f ms per 5 s)%n"
+                        + "  machine               /proc/loadavg at window start %s, end %s%n",
+                containers, (long) containers * perContainer, seconds, pct, pct * 50,
+                loadStart, Files.readString(Path.of("/proc/loadavg")).trim());
     }
 
     /** One window: passes, their durations and completion times, CPU of the sampler thread and of the JVM. */

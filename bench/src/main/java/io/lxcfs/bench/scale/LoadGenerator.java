@@ -35,9 +35,18 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Starts the containers; returns once each has joined its cgroups, started its threads and read {@code viewFile}. */
     public static LoadGenerator start(Path binary, ScaleContainers cgroups, int threadsPerContainer, Path viewFile) throws IOException {
+        return start(binary, cgroups, threadsPerContainer, viewFile, 0);
+    }
+
+    /**
+     * As {@link #start(Path, ScaleContainers, int, Path)}; with {@code wakeMs > 0} one thread of each container wakes
+     * every {@code wakeMs} ms (its CPU usage moves, as a busy container's does), the others still sleep.
+     */
+    public static LoadGenerator start(Path binary, ScaleContainers cgroups, int threadsPerContainer, Path viewFile, int wakeMs)
+            throws IOException {
         Path containers = cgroups.writeContainersFile();
         Process p = new ProcessBuilder(binary.toString(), Integer.toString(threadsPerContainer), viewFile.toString(),
-                containers.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                containers.toString(), Integer.toString(wakeMs)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         LoadGenerator g = new LoadGenerator(binary, p, containers);
         try {
             // Bounded: containers whose first view read is never answered must not hang the bench.

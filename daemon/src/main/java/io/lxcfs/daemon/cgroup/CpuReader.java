@@ -150,6 +150,22 @@ public final class CpuReader {
         return new CpuUsage(user, system);
     }
 
+    /**
+     * The cgroup's total CPU time (its descendants' included), as a counter that moves whenever any of its threads
+     * runs: v1 {@code cpuacct.usage} (ns), v2 {@code usage_usec} of {@code cpu.stat} (in ns here). Only compared
+     * with itself, never shown. Missing or malformed: an exception, never a guess.
+     */
+    public long usageCounter(CgroupDir cpuacct) throws IOException {
+        if (cpuacct.unified()) {
+            Long usec = FlatKeyed.parse(fs.read(cpuacct.file("cpu.stat"))).get("usage_usec");
+            if (usec == null) {
+                throw new IOException("cpu.stat lacks usage_usec");
+            }
+            return usec * 1000;
+        }
+        return Long.parseLong(fs.read(cpuacct.file("cpuacct.usage")).trim());
+    }
+
     private static int fold(CpuView view, int hostCpu) {
         int idx = view.indexOf(hostCpu);
         return idx >= 0 ? idx : hostCpu % view.count();

@@ -1,6 +1,7 @@
 package io.lxcfs.daemon.cgroup;
 
 import java.io.IOException;
+import java.util.List;
 
 /** Reads a container's threads and processes through its cgroup and {@code /proc/<tid>/stat}. */
 public final class TaskReader {
@@ -20,12 +21,32 @@ public final class TaskReader {
 
     /** Every thread of the cgroup and its descendants with its state; threads that exit meanwhile are left out. */
     public ThreadSample sampleThreads(CgroupDir dir) throws IOException {
-        Acc acc = new Acc();
-        String threads = fs.read(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
-        collect(threads, acc);
-        for (String child : fs.subdirectories(dir.absolute())) {
-            collectTree(dir.child(child), acc);
+        return sampleThreads(taskList(dir));
+    }
+
+    /**
+     * The tids of the cgroup and its descendants as their {@code tasks} (v2: {@code cgroup.threads}) files list
+     * them, one after the other: one read per cgroup, no per-thread read. Equal lists mean the same threads in the
+     * same cgroups; a list that differs only in order (v2 lists in no promised order) just fails to compare equal. The cgroup's own file must be readable;
+     * a child that vanishes meanwhile is left out.
+     */
+    public String taskList(CgroupDir dir) throws IOException {
+        String own = fs.read(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
+        List<String> children = fs.subdirectories(dir.absolute());
+        if (children.isEmpty()) {
+            return own;
         }
+        StringBuilder all = new StringBuilder(own);
+        for (String child : children) {
+            appendTree(dir.child(child), all);
+        }
+        return all.toString();
+    }
+
+    /** The state of each thread of a {@link #taskList}: one {@code /proc/<tid>/task/<tid>/stat} read per thread. */
+    public ThreadSample sampleThreads(String taskList) {
+        Acc acc = new Acc();
+        collect(taskList, acc);
         return new ThreadSample(acc.tids, acc.states, acc.n);
     }
 
@@ -46,13 +67,14 @@ public final class TaskReader {
         }
     }
 
-    private void collectTree(CgroupDir dir, Acc acc) {
+    private void appendTree(CgroupDir dir, StringBuilder all) {
         String threads = fs.readOrNull(dir.file(dir.unified() ? "cgroup.threads" : "tasks"));
         if (threads != null) {
-            collect(threads, acc);
+            // A separator, so that "12" + "3" and "1" + "23" differ; collect() skips the empty line.
+            all.append('\n').append(threads);
         }
         for (String child : fs.subdirectories(dir.absolute())) {
-            collectTree(dir.child(child), acc);
+            appendTree(dir.child(child), all);
         }
     }
 

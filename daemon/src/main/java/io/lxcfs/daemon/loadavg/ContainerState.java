@@ -12,16 +12,37 @@ import io.lxcfs.daemon.cgroup.TaskReader.ProcessStart;
 public final class ContainerState {
 
     private final CgroupDir taskDir;
+    private final CgroupDir usageDir;
     private final LoadAverage load = new LoadAverage();
+    /** Set by the sampler after a pass that found no R or D thread; null otherwise (see ContainerTracker). */
+    private volatile IdleMark idleMark;
     private Object lastStat;
     private ProcessStart oldestProcess;
 
-    ContainerState(CgroupDir taskDir) {
+    ContainerState(CgroupDir taskDir, CgroupDir usageDir) {
         this.taskDir = taskDir;
+        this.usageDir = usageDir;
+    }
+
+    /** What an idle pass saw: the CPU usage counter (read first) and the task list. */
+    record IdleMark(long usage, String taskList) {
     }
 
     public CgroupDir taskDir() {
         return taskDir;
+    }
+
+    /** The cgroup whose CPU usage counter covers {@link #taskDir()}'s threads, or null (no idle skip then). */
+    CgroupDir usageDir() {
+        return usageDir;
+    }
+
+    IdleMark idleMark() {
+        return idleMark;
+    }
+
+    void idleMark(IdleMark mark) {
+        idleMark = mark;
     }
 
     public LoadAverage load() {
