@@ -24,8 +24,15 @@ public final class ContainerState {
         this.usageDir = usageDir;
     }
 
-    /** What an idle pass saw: the CPU usage counter (read first) and the task list. */
-    record IdleMark(long usage, String taskList) {
+    /** What an idle pass saw: the CPU usage counter (read first) and the task list; passes skipped since. */
+    record IdleMark(long usage, String taskList, int skipped) {
+        IdleMark(long usage, String taskList) {
+            this(usage, taskList, 0);
+        }
+
+        IdleMark skippedOnce() {
+            return new IdleMark(usage, taskList, skipped + 1);
+        }
     }
 
     public CgroupDir taskDir() {

@@ -181,6 +181,24 @@ class ContainerTrackerTest {
     }
 
     @Test
+    void anIdleContainerIsStillReadInFullEverySixthPass() {
+        idleV2Container();
+        ContainerState s = trackIdle();
+        for (int i = 0; i < ContainerTracker.MAX_SKIPPED_PASSES; i++) {
+            tracker.sampleAll();
+        }
+        assertEquals(0, files.threadReads);
+        // A thread went into D with a run too short to move usage_usec: the bounded skip still finds it.
+        t.thread(32, 'D');
+        tracker.sampleAll();
+        assertEquals(3, files.threadReads, "the sixth pass reads every thread");
+        assertEquals(LoadAverage.step(0, LoadAverage.EXP_1, 1), s.load().snapshot()[0]);
+        files.threadReads = 0;
+        tracker.sampleAll();
+        assertEquals(3, files.threadReads, "a D thread last pass: read in full again");
+    }
+
+    @Test
     void movedCounterReadsEveryThreadAndSeesTheNewState() {
         CgroupNode c = idleV2Container();
         ContainerState s = trackIdle();
