@@ -4,6 +4,7 @@ import io.lxcfs.bench.scale.JvmThreads;
 import io.lxcfs.bench.scale.KernelLimits;
 import io.lxcfs.bench.scale.LoadGenerator;
 import io.lxcfs.bench.scale.ScaleContainers;
+import io.lxcfs.testing.PrometheusText;
 import io.lxcfs.testing.DaemonProcess;
 import io.lxcfs.testing.ReferenceLxcfs;
 import io.lxcfs.testing.RepoLayout;
@@ -98,15 +99,15 @@ public final class LoadavgScaleBench {
                     generator.ready(), (System.nanoTime() - t0) / 1e9, inCgroups);
 
             // Warm-up: the load is in place and the daemon has sampled it WARMUP_PASSES times.
-            double startCount = JvmThreads.metric(daemon.metrics(), "lxcfs_loadavg_sample_seconds_count");
+            double startCount = PrometheusText.sum(daemon.metrics(), "lxcfs_loadavg_sample_seconds_count");
             long warmDeadline = System.nanoTime() + (long) ((WARMUP_PASSES + 2) * PERIOD_S * 6e9);
-            while (JvmThreads.metric(daemon.metrics(), "lxcfs_loadavg_sample_seconds_count") < startCount + WARMUP_PASSES) {
+            while (PrometheusText.sum(daemon.metrics(), "lxcfs_loadavg_sample_seconds_count") < startCount + WARMUP_PASSES) {
                 if (System.nanoTime() > warmDeadline) {
                     throw new IllegalStateException("the sampler did not complete " + WARMUP_PASSES + " passes");
                 }
                 Thread.sleep(POLL_MS);
             }
-            double tracked = JvmThreads.metric(daemon.metrics(), "lxcfs_containers_tracked");
+            double tracked = PrometheusText.sum(daemon.metrics(), "lxcfs_containers_tracked");
 
             Result r = measure(daemon, window);
             r.floor = generator.floor();
@@ -159,8 +160,8 @@ public final class LoadavgScaleBench {
         Result r = new Result();
         r.loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
         String m = daemon.metrics();
-        double count = JvmThreads.metric(m, "lxcfs_loadavg_sample_seconds_count");
-        double sum = JvmThreads.metric(m, "lxcfs_loadavg_sample_seconds_sum");
+        double count = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_count");
+        double sum = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_sum");
         long jvm0 = JvmThreads.cpuTicks(daemon.pid());
         Map<String, long[]> threads0 = JvmThreads.threadTicks(daemon.pid());
         long t0 = System.nanoTime();
@@ -168,8 +169,8 @@ public final class LoadavgScaleBench {
         while (System.nanoTime() < end) {
             Thread.sleep(POLL_MS);
             m = daemon.metrics();
-            double c = JvmThreads.metric(m, "lxcfs_loadavg_sample_seconds_count");
-            double s = JvmThreads.metric(m, "lxcfs_loadavg_sample_seconds_sum");
+            double c = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_count");
+            double s = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_sum");
             if (c > count) {
                 double each = (s - sum) / (c - count);
                 for (int i = 0; i < (int) (c - count); i++) {

@@ -54,19 +54,4 @@ public final class JvmThreads {
         return -1;
     }
 
-    /** The sum of every sample of {@code name} (any labels) in Prometheus text. */
-    public static double metric(String metrics, String name) {
-        double total = 0;
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith("#")) {
-                continue;
-            }
-            int sp = line.lastIndexOf(' ');
-            String key = sp < 0 ? line : line.substring(0, sp);
-            if (key.equals(name) || key.startsWith(name + "{")) {
-                total += Double.parseDouble(line.substring(sp + 1));
-            }
-        }
-        return total;
-    }
 }
