@@ -13,6 +13,7 @@ import io.lxcfs.bench.webhook.H2Load;
 import io.lxcfs.bench.webhook.Latencies;
 import io.lxcfs.bench.webhook.OpenLoopLoad;
 import io.lxcfs.bench.webhook.WebhookProcess;
+import io.lxcfs.testing.TestFiles;
 
 /**
  * The webhook under load (docs/benchmarks-webhook.md): starts the packaged webhook, drives it with h2load over
@@ -95,7 +96,7 @@ public final class WebhookBench {
             rows.forEach(System.out::println);
             System.out.printf("%nwebhook RSS after the load: %d MiB; %s%n", webhook.rssMiB(), load());
         } finally {
-            deleteTree(dir);
+            TestFiles.deleteTree(dir);
         }
         if (errors > 0) {
             System.err.println(errors + " requests failed");
@@ -121,13 +122,5 @@ public final class WebhookBench {
             throw new IllegalArgumentException("-D" + property + " is required");
         }
         return v;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,16 +1,12 @@
 package io.lxcfs.e2e;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,10 +22,9 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfoBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
-import io.lxcfs.testing.FreePort;
 import io.lxcfs.testing.HttpsClient;
+import io.lxcfs.testing.LocalTlsWebhook;
 import io.lxcfs.testing.RepoLayout;
-import io.lxcfs.testing.ServiceProcess;
 
 /**
  * The admission webhook from the built jar, started by webhook/bin/lxcfs-webhook without a cluster: HTTPS on a private
@@ -45,44 +40,17 @@ final class LocalWebhook implements AutoCloseable {
 
     static final KubernetesSerialization K8S = new KubernetesSerialization();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern CA_LINE = Pattern.compile("CA certificate: (\\S+)");
 
-    private final ServiceProcess process;
-    private final HttpsClient client;
+    private final LocalTlsWebhook webhook;
 
-    private LocalWebhook(ServiceProcess process, URI base, Path caFile) throws Exception {
-        this.process = process;
-        this.client = new HttpsClient(Files.readString(caFile), base);
+    private LocalWebhook(LocalTlsWebhook webhook) {
+        this.webhook = webhook;
     }
 
     /** Starts the webhook; {@code viewMountPath} is where the node daemon serves the view (the volumes' host paths). */
     static LocalWebhook start(String viewMountPath, Path workDir) throws Exception {
-        int port = FreePort.find();
-        List<String> cmd = List.of(RepoLayout.webhookScript().toString(),
-                "-Dquarkus.http.ssl-port=" + port,
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dlxcfs.webhook.tls.mode=local",
-                "-Dlxcfs.webhook.tls.local-dir=" + workDir.resolve("tls"),
-                "-Dlxcfs.webhook.mount-path=" + viewMountPath);
-        Map<String, String> env = Map.of(
-                "LXCFS_WEBHOOK_JAR", RepoLayout.webhookJar().toString(),
-                "HOME", workDir.toString(), // no ~/.kube/config: no cluster, no ProcViewPolicy informer
-                "KUBERNETES_SERVICE_HOST", "",
-                "KUBECONFIG", "");
-        ServiceProcess p = ServiceProcess.start("webhook", cmd, env, workDir.resolve("webhook.log"));
-        try {
-            p.await("open its HTTPS listener", Duration.ofSeconds(90),
-                    () -> p.log().contains("Listening on: https://127.0.0.1:" + port) && CA_LINE.matcher(p.log()).find());
-            Matcher m = CA_LINE.matcher(p.log());
-            m.find();
-            LocalWebhook w = new LocalWebhook(p, URI.create("https://127.0.0.1:" + port + "/"), Path.of(m.group(1)));
-            // Ready (the tls check included), over a handshake that trusts only the logged CA.
-            p.await("be ready over HTTPS", Duration.ofSeconds(30), () -> w.client.poll("/q/health/ready").status() == 200);
-            return w;
-        } catch (Exception e) {
-            p.close();
-            throw e;
-        }
+        return new LocalWebhook(LocalTlsWebhook.start(RepoLayout.webhookScript(), workDir,
+                List.of("-Dlxcfs.webhook.mount-path=" + viewMountPath), Map.of()));
     }
 
     /** Sends {@code pod} as a CREATE in {@code namespace}; returns the response and the pod with the patch applied. */
@@ -105,9 +73,9 @@ final class LocalWebhook implements AutoCloseable {
                 .withDryRun(false)
                 .endRequest()
                 .build();
-        HttpsClient.Reply reply = client.post("/mutate", K8S.asJson(review));
+        HttpsClient.Reply reply = webhook.client().post("/mutate", K8S.asJson(review));
         if (reply.status() != 200) {
-            throw new IllegalStateException("webhook answered " + reply.status() + ": " + reply.body() + "\nlog:\n" + process.log());
+            throw new IllegalStateException("webhook answered " + reply.status() + ": " + reply.body() + "\nlog:\n" + webhook.process().log());
         }
         AdmissionResponse response = K8S.unmarshal(reply.body(), AdmissionReview.class).getResponse();
         if (!uid.equals(response.getUid())) {
@@ -127,6 +95,6 @@ final class LocalWebhook implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.stop();
+        webhook.close();
     }
 }

@@ -2,42 +2,32 @@ package io.lxcfs.bench.webhook;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
-import io.lxcfs.testing.FreePort;
 import io.lxcfs.testing.HttpsClient;
+import io.lxcfs.testing.LocalTlsWebhook;
 
 import javax.net.ssl.SSLContext;
 
 /**
  * The packaged webhook started the way it runs in production, through {@code webhook/bin/lxcfs-webhook} (its JVM
- * flags), in local TLS mode (a self-signed CA in a private directory) on a free loopback port, without policies (no
- * Kubernetes API here).
+ * flags), in local TLS mode (the harness's {@link LocalTlsWebhook}), without policies (no Kubernetes API here).
  */
 public final class WebhookProcess implements AutoCloseable {
-    private final Process process;
-    private final Path dir;
-    private final int port;
-    private SSLContext tls;
-    private HttpClient client;
+    private final LocalTlsWebhook webhook;
+    private final SSLContext tls;
 
-    private WebhookProcess(Process process, Path dir, int port) {
-        this.process = process;
-        this.dir = dir;
-        this.port = port;
+    private WebhookProcess(LocalTlsWebhook webhook) {
+        this.webhook = webhook;
+        this.tls = HttpsClient.trusting(webhook.caPem());
     }
 
     /** Starts it and waits until it reports ready; {@code extraJvmOptions} go to JAVA_OPTS (profiling, trials). */
-    public static WebhookProcess start(Path repo, Path dir, String extraJvmOptions)
-            throws IOException, InterruptedException {
+    public static WebhookProcess start(Path repo, Path dir, String extraJvmOptions) throws Exception {
         // another start script (e.g. an older version's flags) for a comparison; the same jar either way
         Path script = Path.of(System.getProperty("lxcfs.bench.webhook.script",
                 repo.resolve("webhook/bin/lxcfs-webhook").toString()));
@@ -45,35 +35,20 @@ public final class WebhookProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no packaged webhook at " + jar + " (mvn -B -ntp -pl webhook -am package)");
         }
-        int port = FreePort.find();
-        List<String> cmd = new ArrayList<>(List.of(script.toString(),
-                "-Dlxcfs.webhook.tls.mode=local", "-Dlxcfs.webhook.tls.local-dir=" + dir.resolve("tls"),
-                "-Dquarkus.http.ssl-port=" + port, "-Dquarkus.http.host=127.0.0.1",
-                "-Dlxcfs.webhook.policies.enabled=false"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("webhook.log").toFile());
-        pb.environment().put("LXCFS_WEBHOOK_JAR", jar.toString());
-        pb.environment().put("JAVA_OPTS", extraJvmOptions == null ? "" : extraJvmOptions);
-        // no kubeconfig: the webhook must not find a cluster to talk to
-        pb.environment().put("KUBECONFIG", dir.resolve("no-kubeconfig").toString());
-        WebhookProcess w = new WebhookProcess(pb.start(), dir, port);
+        LocalTlsWebhook webhook = LocalTlsWebhook.start(script, dir, List.of("-Dlxcfs.webhook.policies.enabled=false"),
+                Map.of("LXCFS_WEBHOOK_JAR", jar.toString(),
+                        "JAVA_OPTS", extraJvmOptions == null ? "" : extraJvmOptions));
         // a bench stopped with ^C or a kill must not leave the webhook running
-        Runtime.getRuntime().addShutdownHook(new Thread(w.process::destroyForcibly));
-        try {
-            w.awaitReady(Duration.ofSeconds(60));
-        } catch (IOException | RuntimeException | InterruptedException e) {
-            w.close();
-            throw e;
-        }
-        return w;
+        Runtime.getRuntime().addShutdownHook(new Thread(webhook.process().process()::destroyForcibly));
+        return new WebhookProcess(webhook);
     }
 
     public long pid() {
-        return process.pid(); // the start script execs java
+        return webhook.process().pid(); // the start script execs java
     }
 
     public URI mutateUri() {
-        return URI.create("https://127.0.0.1:" + port + "/mutate");
+        return webhook.uri("/mutate");
     }
 
     public SSLContext tls() {
@@ -81,42 +56,7 @@ public final class WebhookProcess implements AutoCloseable {
     }
 
     public Path log() {
-        return dir.resolve("webhook.log");
-    }
-
-    private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Path ca = dir.resolve("tls/ca.crt");
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the webhook exited with " + process.exitValue() + ":\n"
-                        + Files.readString(log()));
-            }
-            if (Files.isRegularFile(ca) && Files.size(ca) > 0) {
-                try {
-                    if (client == null) {
-                        tls = HttpsClient.trusting(Files.readString(ca));
-                        client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
-                    }
-                    if (get("/q/health/ready").statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException | IllegalArgumentException e) {
-                    // not listening yet, or the CA file is still being written
-                    client = null;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the webhook was not ready within " + timeout + ":\n"
-                        + Files.readString(log()));
-            }
-            Thread.sleep(200); // polling a process we do not control: nothing to await
-        }
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return webhook.process().logFile();
     }
 
     /** Resident set size in MiB, from /proc. */
@@ -131,7 +71,7 @@ public final class WebhookProcess implements AutoCloseable {
 
     /** The webhook's own counters: mutations so far, and its admission-time histogram (upper bound → count). */
     public Metrics metrics() throws IOException, InterruptedException {
-        String text = get("/q/metrics").body();
+        String text = webhook.client().get("/q/metrics").body();
         double mutations = 0;
         TreeMap<Double, Double> buckets = new TreeMap<>();
         for (String line : text.split("\n")) {
@@ -166,12 +106,9 @@ public final class WebhookProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: Quarkus shuts down cleanly (a JFR recording, if any, is written). */
     @Override
     public void close() throws InterruptedException {
-        process.destroy(); // SIGTERM: Quarkus shuts down cleanly (a JFR recording, if any, is written)
-        if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor();
-        }
+        webhook.close();
     }
 }
