@@ -3,7 +3,6 @@ package io.lxcfs.bench;
 import io.lxcfs.bench.daemon.FloorServer;
 import io.lxcfs.bench.daemon.Knobs;
 import io.lxcfs.bench.daemon.ProcRead;
-import io.lxcfs.bench.daemon.ProcStat;
 import io.lxcfs.bench.daemon.Report;
 import io.lxcfs.bench.daemon.StartupProbe;
 import io.lxcfs.testing.DaemonProcess;

@@ -143,9 +143,9 @@ public final class LoadavgScaleBench {
         Thread.sleep((long) (2 * PERIOD_S * 1000));
         String loadStart = Files.readString(Path.of("/proc/loadavg")).trim();
         long t0 = System.nanoTime();
-        long ticks0 = JvmThreads.cpuTicks(lxcfs.pid());
+        long ticks0 = ProcStat.cpuTicks(lxcfs.pid());
         Thread.sleep(window * 1000L);
-        long ticks = JvmThreads.cpuTicks(lxcfs.pid()) - ticks0;
+        long ticks = ProcStat.cpuTicks(lxcfs.pid()) - ticks0;
         double seconds = (System.nanoTime() - t0) / 1e9;
         double pct = ticks / seconds; // ticks are 1/100 s: ticks / s = % of one core
         System.out.printf("%nReference LXCFS at scale%n  containers %d, threads %d, window %.1f s%n"
@@ -162,7 +162,7 @@ public final class LoadavgScaleBench {
         String m = daemon.metrics();
         double count = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_count");
         double sum = PrometheusText.sum(m, "lxcfs_loadavg_sample_seconds_sum");
-        long jvm0 = JvmThreads.cpuTicks(daemon.pid());
+        long jvm0 = ProcStat.cpuTicks(daemon.pid());
         Map<String, long[]> threads0 = JvmThreads.threadTicks(daemon.pid());
         long t0 = System.nanoTime();
         long end = t0 + windowSeconds * 1_000_000_000L;
@@ -182,7 +182,7 @@ public final class LoadavgScaleBench {
             }
         }
         r.windowSeconds = (System.nanoTime() - t0) / 1e9;
-        r.jvmTicks = JvmThreads.cpuTicks(daemon.pid()) - jvm0;
+        r.jvmTicks = ProcStat.cpuTicks(daemon.pid()) - jvm0;
         Map<String, long[]> threads1 = JvmThreads.threadTicks(daemon.pid());
         threads1.forEach((name, t) -> {
             long[] before = threads0.getOrDefault(name, new long[2]);
@@ -192,7 +192,7 @@ public final class LoadavgScaleBench {
         r.samplerTicks = sampler[0] + sampler[1];
         r.samplerSysTicks = sampler[1];
         r.loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
-        r.rssKib = JvmThreads.rssKib(daemon.pid());
+        r.rssKib = ProcStat.rssKib(daemon.pid());
         return r;
     }
 

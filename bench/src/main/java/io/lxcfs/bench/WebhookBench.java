@@ -111,9 +111,8 @@ public final class WebhookBench {
     }
 
     /** The machine's load average: the two cores are shared with whatever else runs. */
-    private static String load() throws IOException {
-        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-        return "load average " + f[0] + " " + f[1] + " " + f[2];
+    private static String load() {
+        return "load average " + ProcStat.loadAverage();
     }
 
     private static String required(String property) {

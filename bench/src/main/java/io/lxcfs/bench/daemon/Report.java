@@ -1,5 +1,6 @@
 package io.lxcfs.bench.daemon;
 
+import io.lxcfs.bench.ProcStat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.lxcfs.bench.daemon;
 
+import io.lxcfs.bench.ProcStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

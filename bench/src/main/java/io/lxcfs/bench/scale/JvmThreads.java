@@ -7,16 +7,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** CPU time of a process and of its threads by name, from {@code /proc/<pid>/stat} and {@code /proc/<pid>/task/<tid>/stat}. */
+/** CPU time of a process's threads by name, from {@code /proc/<pid>/task/<tid>/stat} (the whole process: {@link io.lxcfs.bench.ProcStat}). */
 public final class JvmThreads {
 
     private JvmThreads() {
-    }
-
-    /** utime + stime of the whole process, in clock ticks (USER_HZ, 100 per second). */
-    public static long cpuTicks(long pid) throws IOException {
-        long[] t = ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
-        return t[0] + t[1];
     }
 
     /** {utime, stime} in clock ticks of the process's threads, summed by thread name (15 bytes at most, as /proc shows it). */
@@ -43,15 +37,4 @@ public final class JvmThreads {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
-
-    /** Resident set size, in KiB. */
-    public static long rssKib(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
-            }
-        }
-        return -1;
-    }
-
 }

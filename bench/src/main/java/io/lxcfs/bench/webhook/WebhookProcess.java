@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.lxcfs.bench.ProcStat;
 import io.lxcfs.testing.HttpsClient;
 import io.lxcfs.testing.LocalTlsWebhook;
 
@@ -61,12 +62,7 @@ public final class WebhookProcess implements AutoCloseable {
 
     /** Resident set size in MiB, from /proc. */
     public long rssMiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
-            }
-        }
-        throw new IOException("no VmRSS for pid " + pid());
+        return ProcStat.rssKib(pid()) / 1024;
     }
 
     /** The webhook's own counters: mutations so far, and its admission-time histogram (upper bound → count). */

@@ -1,4 +1,4 @@
-package io.lxcfs.bench.daemon;
+package io.lxcfs.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
